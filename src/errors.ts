@@ -1,0 +1,40 @@
+/**
+ * The typed errors the engine throws. Every error a user can provoke (bad input, corrupt files,
+ * a lost GPU) is one of these, with a message that names the problem and, where possible, what
+ * to do about it. Catch `ConvpaintError` to catch them all.
+ */
+
+/** Base class of every error thrown on purpose by convpaint-webgpu. */
+export class ConvpaintError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An array has the wrong number of dimensions, or two arrays that must agree do not. */
+export class ShapeError extends ConvpaintError {}
+
+/** A value outside what a parameter or argument allows (the reference raises ValueError). */
+export class ValueError extends ConvpaintError {}
+
+/** A safetensors file that does not follow the format; the message says which tensor and why. */
+export class SafetensorsFormatError extends ConvpaintError {}
+
+/** No WebGPU adapter or device could be obtained. */
+export class GpuUnavailableError extends ConvpaintError {}
+
+/** The GPU device was lost (destroyed, driver reset): pending and later calls fail with this. */
+export class DeviceLostError extends ConvpaintError {}
+
+/** WebGPU reported a validation or out-of-memory error; the message names the kernel or batch. */
+export class GpuValidationError extends ConvpaintError {}
+
+/** A GPU object (tensor, context) was used after `dispose()`. */
+export class DisposedError extends ConvpaintError {}
+
+/** A buffer larger than the device allows (`maxBufferSize` / `maxStorageBufferBindingSize`). */
+export class BufferTooLargeError extends ConvpaintError {}
+
+/** A shader and the TypeScript that dispatches it disagree (binding or uniform names). */
+export class KernelDescriptorError extends ConvpaintError {}

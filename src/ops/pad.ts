@@ -1,0 +1,51 @@
+/** Reflect (numpy 'reflect') and zero padding of [..., H, W] stacks; see shaders/pad.wgsl. */
+import { ShapeError } from '../errors.js';
+import type { GpuBatch } from '../gpu/batch.js';
+import type { KernelSpec } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { checkPads } from '../reference/pad.js';
+import type { Pads } from '../reference/pad.js';
+import { grid2d, tensorGeometry, WG_2D } from './geometry.js';
+
+export type { Pads } from '../reference/pad.js';
+
+const REFLECT: KernelSpec = { shader: 'pad', entryPoint: 'reflect_pad', overrides: WG_2D };
+const ZERO: KernelSpec = { shader: 'pad', entryPoint: 'zero_pad', overrides: WG_2D };
+
+function pad(batch: GpuBatch, src: GpuTensor, pads: Pads, spec: KernelSpec, label: string): GpuTensor {
+  checkPads(pads);
+  const g = tensorGeometry(src, spec.entryPoint);
+  if (g.height === 0 || g.width === 0) throw new ShapeError(`${spec.entryPoint}: cannot pad the empty image "${src.label}"`);
+  const dh = g.height + pads.top + pads.bottom;
+  const dw = g.width + pads.left + pads.right;
+  const dst = batch.tensor([...g.lead, dh, dw], label);
+  batch.dispatch(spec, {
+    uniforms: {
+      planes: g.planes,
+      src_h: g.height,
+      src_w: g.width,
+      dst_h: dh,
+      dst_w: dw,
+      top: pads.top,
+      left: pads.left,
+      src_offset: 0,
+      src_plane_stride: g.height * g.width,
+      dst_offset: 0,
+      dst_plane_stride: dh * dw,
+    },
+    bindings: { src, dst },
+    workgroups: grid2d(dw, dh, g.planes),
+    label,
+  });
+  return dst;
+}
+
+/** Pads every plane with numpy 'reflect' semantics (pads may exceed the image size). */
+export function reflectPad(batch: GpuBatch, src: GpuTensor, pads: Pads, label = `${src.label}/reflect-pad`): GpuTensor {
+  return pad(batch, src, pads, REFLECT, label);
+}
+
+/** Pads every plane with zeros. */
+export function zeroPad(batch: GpuBatch, src: GpuTensor, pads: Pads, label = `${src.label}/zero-pad`): GpuTensor {
+  return pad(batch, src, pads, ZERO, label);
+}

@@ -1,0 +1,67 @@
+/** Nearest / bilinear upsampling to a given size, PyTorch semantics; see shaders/resample.wgsl. */
+import { ShapeError } from '../errors.js';
+import type { GpuBatch } from '../gpu/batch.js';
+import type { KernelSpec } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { resampleScale } from '../reference/resample.js';
+import { grid2d, tensorGeometry, WG_2D } from './geometry.js';
+
+export type ResampleMode = 'nearest' | 'bilinear';
+
+const SPECS: Record<ResampleMode, KernelSpec> = {
+  nearest: { shader: 'resample', entryPoint: 'upsample_nearest', overrides: WG_2D },
+  bilinear: { shader: 'resample', entryPoint: 'upsample_bilinear', overrides: WG_2D },
+};
+
+/**
+ * Where the output goes: by default a new tensor [..., outH, outW]; or planes of an existing
+ * tensor starting at element `offset`, `planeStride` elements apart (to write straight into a
+ * slot of a feature stack, which saves the concat).
+ */
+export interface ResampleTarget {
+  tensor: GpuTensor;
+  offset: number;
+  planeStride: number;
+}
+
+export function resample(
+  batch: GpuBatch,
+  src: GpuTensor,
+  outH: number,
+  outW: number,
+  mode: ResampleMode,
+  target?: ResampleTarget,
+  label = `${src.label}/${mode}${outH}x${outW}`,
+): GpuTensor {
+  const g = tensorGeometry(src, `resample(${mode})`);
+  if (g.height < 1 || g.width < 1) throw new ShapeError(`resample: "${src.label}" is empty`);
+  if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) {
+    throw new ShapeError(`resample: output size must be positive integers, got ${outH}×${outW}`);
+  }
+  const planeSize = outH * outW;
+  const dst = target?.tensor ?? batch.tensor([...g.lead, outH, outW], label);
+  const offset = target?.offset ?? 0;
+  const planeStride = target?.planeStride ?? planeSize;
+  if (target && (planeStride < planeSize || offset + (g.planes - 1) * planeStride + planeSize > dst.size)) {
+    throw new ShapeError(`resample: target "${dst.label}" is too small for ${g.planes} planes of ${outH}×${outW} at offset ${offset}, stride ${planeStride}`);
+  }
+  batch.dispatch(SPECS[mode], {
+    uniforms: {
+      planes: g.planes,
+      src_h: g.height,
+      src_w: g.width,
+      dst_h: outH,
+      dst_w: outW,
+      scale_h: resampleScale(g.height, outH),
+      scale_w: resampleScale(g.width, outW),
+      src_offset: 0,
+      src_plane_stride: g.height * g.width,
+      dst_offset: offset,
+      dst_plane_stride: planeStride,
+    },
+    bindings: { src, dst },
+    workgroups: grid2d(outW, outH, g.planes),
+    label,
+  });
+  return dst;
+}

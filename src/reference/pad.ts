@@ -1,0 +1,53 @@
+/** CPU reference of shaders/pad.wgsl: reflect-101 (numpy 'reflect') and zero padding. */
+import { ShapeError } from '../errors.js';
+import { planar, planeGeometry } from './planar.js';
+import type { Planar } from './planar.js';
+
+export interface Pads {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** Position i mapped into [0, n) by reflect-101, repeating the reflection for any i. */
+export function reflectIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  let m = i % period;
+  if (m < 0) m += period;
+  return m >= n ? period - m : m;
+}
+
+export function checkPads(pads: Pads): void {
+  for (const [side, v] of Object.entries(pads)) {
+    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`pad ${side} must be a non-negative integer, got ${v}`);
+  }
+}
+
+function pad(src: Planar, pads: Pads, mode: 'reflect' | 'zero'): Planar {
+  checkPads(pads);
+  const { planes, height: h, width: w } = planeGeometry(src.shape, 'pad input');
+  if (h === 0 || w === 0) throw new ShapeError(`cannot pad an empty image [${src.shape.join(',')}]`);
+  const oh = h + pads.top + pads.bottom;
+  const ow = w + pads.left + pads.right;
+  const out = planar([...src.shape.slice(0, -2), oh, ow]);
+  for (let p = 0; p < planes; p++) {
+    const s0 = p * h * w;
+    const d0 = p * oh * ow;
+    for (let y = 0; y < oh; y++) {
+      const sy = y - pads.top;
+      for (let x = 0; x < ow; x++) {
+        const sx = x - pads.left;
+        let v = 0;
+        if (mode === 'reflect') v = src.data[s0 + reflectIndex(sy, h) * w + reflectIndex(sx, w)];
+        else if (sy >= 0 && sy < h && sx >= 0 && sx < w) v = src.data[s0 + sy * w + sx];
+        out.data[d0 + y * ow + x] = v;
+      }
+    }
+  }
+  return out;
+}
+
+export const reflectPad = (src: Planar, pads: Pads): Planar => pad(src, pads, 'reflect');
+export const zeroPad = (src: Planar, pads: Pads): Planar => pad(src, pads, 'zero');

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { reflectPad, zeroPad } from '../../src/ops/pad.js';
+import * as ref from '../../src/reference/pad.js';
+import { ShapeError } from '../../src/errors.js';
+import { SIZES } from '../helpers/grid.js';
+import { expectNoLeak, useGpu } from '../helpers/gpu.js';
+import { randomFloats } from '../helpers/random.js';
+import { EXACT, expectClose } from '../helpers/tolerance.js';
+import { loadCoins } from '../helpers/data.js';
+
+const gpu = useGpu();
+
+// Pads smaller than, equal to and (for reflect) much larger than the image: numpy reflects repeatedly.
+const PADS: ref.Pads[] = [
+  { top: 0, bottom: 0, left: 0, right: 0 },
+  { top: 1, bottom: 2, left: 3, right: 0 },
+  { top: 12, bottom: 5, left: 0, right: 40 },
+];
+
+async function runGpu(op: typeof reflectPad, data: Float32Array, shape: number[], pads: ref.Pads) {
+  const ctx = gpu();
+  return expectNoLeak(ctx, async () => {
+    const src = ctx.upload(data, shape, 'src');
+    const batch = ctx.batch('pad test');
+    const out = op(batch, src, pads);
+    const result = batch.read(out);
+    await batch.submit();
+    const got = { data: await result, shape: [...out.shape] };
+    src.dispose();
+    out.dispose();
+    return got;
+  });
+}
+
+describe('pad: GPU vs CPU reference (exact)', () => {
+  for (const [name, gpuOp, refOp] of [
+    ['reflect', reflectPad, ref.reflectPad],
+    ['zero', zeroPad, ref.zeroPad],
+  ] as const) {
+    it(`${name} padding over sizes ${SIZES.join(', ')} and several pads, 2 planes`, async () => {
+      let seed = 1;
+      for (const h of SIZES) {
+        for (const w of SIZES) {
+          for (const pads of PADS) {
+            const shape = [2, h, w];
+            const data = randomFloats(2 * h * w, seed++);
+            const expected = refOp({ data, shape }, pads);
+            const got = await runGpu(gpuOp, data, shape, pads);
+            expect(got.shape).toEqual(expected.shape);
+            expectClose(got.data, expected.data, EXACT, expected.shape, `${name} pad ${h}x${w} ${JSON.stringify(pads)}`);
+          }
+        }
+      }
+    });
+  }
+
+  it('reflect padding of a real image (coins) by 48 on every side, 4-D stack', async () => {
+    const coins = loadCoins();
+    const pads = { top: 48, bottom: 48, left: 48, right: 48 };
+    const shape = [1, 1, ...coins.shape];
+    const expected = ref.reflectPad({ data: coins.data, shape }, pads);
+    const got = await runGpu(reflectPad, coins.data, shape, pads);
+    expect(got.shape).toEqual([1, 1, 303 + 96, 384 + 96]);
+    expectClose(got.data, expected.data, EXACT, expected.shape, 'coins reflect pad');
+  });
+});
+
+describe('pad: CPU reference semantics', () => {
+  it('matches numpy reflect for pads larger than the image', () => {
+    // np.pad(np.arange(3), 7, mode="reflect") = [1 2 1 0 1 2 1 | 0 1 2 | 1 0 1 2 1 0 1]
+    const out = ref.reflectPad({ data: Float32Array.from([0, 1, 2]), shape: [1, 3] }, { top: 0, bottom: 0, left: 7, right: 7 });
+    expect(Array.from(out.data)).toEqual([1, 2, 1, 0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2, 1, 0, 1]);
+  });
+  it('a size-1 axis repeats its pixel', () => {
+    const out = ref.reflectPad({ data: Float32Array.from([5]), shape: [1, 1] }, { top: 2, bottom: 0, left: 1, right: 1 });
+    expect(Array.from(out.data)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5]);
+  });
+  it('rejects negative or fractional pads with ShapeError', () => {
+    expect(() => ref.reflectPad({ data: new Float32Array(4), shape: [2, 2] }, { top: -1, bottom: 0, left: 0, right: 0 })).toThrow(ShapeError);
+    expect(() => ref.zeroPad({ data: new Float32Array(4), shape: [2, 2] }, { top: 0.5, bottom: 0, left: 0, right: 0 })).toThrow(/non-negative integer/);
+  });
+});
