@@ -32,12 +32,12 @@ type Command =
       uniformOffset: number;
       uniformSize: number;
       uniformBinding: number | null;
-      storage: Array<{ binding: number; tensor: GpuTensor }>;
+      storage: Array<{ binding: number; buffer: GPUBuffer; bytes: number }>;
       workgroups: readonly [number, number, number];
     }
-  | { kind: 'copy'; src: GpuTensor; srcByte: number; dst: GpuTensor; dstByte: number; bytes: number }
-  | { kind: 'poison'; dst: GpuTensor; bytes: number }
-  | { kind: 'read'; src: GpuTensor; byteOffset: number; bytes: number; staging: GPUBuffer | null; done: Deferred };
+  | { kind: 'copy'; label: string; src: GPUBuffer; srcByte: number; dst: GPUBuffer; dstByte: number; bytes: number }
+  | { kind: 'poison'; label: string; dst: GPUBuffer; bytes: number }
+  | { kind: 'read'; label: string; src: GPUBuffer; byteOffset: number; bytes: number; staging: GPUBuffer | null; done: Deferred };
 
 interface Deferred {
   resolve: (data: ArrayBuffer) => void;
@@ -45,6 +45,12 @@ interface Deferred {
 }
 
 const MAP_MODE_READ = 0x1; // GPUMapMode.READ (not a global in Node)
+
+/** Marks a promise as handled: callers may await submit() only, and that must not crash Node. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
 
 export class GpuBatch {
   private readonly commands: Command[] = [];
@@ -70,7 +76,7 @@ export class GpuBatch {
     this.assertOpen();
     const info = this.ctx.entryPoint(spec.shader, spec.entryPoint);
     const where = `${spec.shader}/${spec.entryPoint}`;
-    const storage: Array<{ binding: number; tensor: GpuTensor }> = [];
+    const storage: Array<{ binding: number; buffer: GPUBuffer; bytes: number }> = [];
     let uniformBinding: number | null = null;
     let packed: ArrayBuffer | null = null;
     const expected = info.bindings.filter((b) => b.kind !== 'uniform').map((b) => b.name);
@@ -84,8 +90,9 @@ export class GpuBatch {
         packed = packUniforms(b.uniform!, args.uniforms, where);
       } else {
         const tensor = args.bindings[b.name];
-        void tensor.buffer; // throws DisposedError naming the tensor if it was disposed
-        storage.push({ binding: b.binding, tensor });
+        // The buffer is captured now (throwing DisposedError if the tensor is gone), so an
+        // intermediate may be disposed right after the op that reads it is recorded.
+        storage.push({ binding: b.binding, buffer: tensor.buffer, bytes: Math.max(4, tensor.byteLength) });
       }
     }
     if (uniformBinding === null && Object.keys(args.uniforms).length > 0) {
@@ -124,7 +131,7 @@ export class GpuBatch {
   tensor(shape: readonly number[], label: string, dtype: GpuDtype = 'f32'): GpuTensor {
     this.assertOpen();
     const t = this.ctx.tensor(shape, label, dtype);
-    if (this.ctx.poisonOutputs && t.byteLength > 0) this.commands.push({ kind: 'poison', dst: t, bytes: t.byteLength });
+    if (this.ctx.poisonOutputs && t.byteLength > 0) this.commands.push({ kind: 'poison', label: t.label, dst: t.buffer, bytes: t.byteLength });
     return t;
   }
 
@@ -135,7 +142,7 @@ export class GpuBatch {
       throw new KernelDescriptorError(`copy ${src.label} → ${dst.label}: range out of bounds`);
     }
     if (count === 0) return;
-    this.commands.push({ kind: 'copy', src, srcByte: srcOffset * 4, dst, dstByte: dstOffset * 4, bytes: count * 4 });
+    this.commands.push({ kind: 'copy', label: `${src.label} → ${dst.label}`, src: src.buffer, srcByte: srcOffset * 4, dst: dst.buffer, dstByte: dstOffset * 4, bytes: count * 4 });
   }
 
   /**
@@ -143,12 +150,12 @@ export class GpuBatch {
    * `submit()`. The copy happens at this point of the batch, so later writes are not seen.
    */
   read(tensor: GpuTensor, offset = 0, count = tensor.size - offset): Promise<Float32Array> {
-    return this.readRaw(tensor, offset, count).then((buf) => new Float32Array(buf));
+    return handled(this.readRaw(tensor, offset, count).then((buf) => new Float32Array(buf)));
   }
 
   /** As `read`, for u32 tensors. */
   readU32(tensor: GpuTensor, offset = 0, count = tensor.size - offset): Promise<Uint32Array> {
-    return this.readRaw(tensor, offset, count).then((buf) => new Uint32Array(buf));
+    return handled(this.readRaw(tensor, offset, count).then((buf) => new Uint32Array(buf)));
   }
 
   private readRaw(tensor: GpuTensor, offset: number, count: number): Promise<ArrayBuffer> {
@@ -158,8 +165,7 @@ export class GpuBatch {
     }
     let done!: Deferred;
     const promise = new Promise<ArrayBuffer>((resolve, reject) => (done = { resolve, reject }));
-    promise.catch(() => undefined); // the caller may await submit() only; never an unhandled rejection
-    this.commands.push({ kind: 'read', src: tensor, byteOffset: offset * 4, bytes: count * 4, staging: null, done });
+    this.commands.push({ kind: 'read', label: tensor.label, src: tensor.buffer, byteOffset: offset * 4, bytes: count * 4, staging: null, done });
     return promise;
   }
 
@@ -207,9 +213,9 @@ export class GpuBatch {
       if (cmd.kind === 'dispatch') {
         if (cmd.workgroups.some((n) => n === 0)) continue;
         const kernel = this.ctx.kernel(cmd.spec);
-        const entries: GPUBindGroupEntry[] = cmd.storage.map(({ binding, tensor }) => ({
+        const entries: GPUBindGroupEntry[] = cmd.storage.map(({ binding, buffer, bytes }) => ({
           binding,
-          resource: { buffer: tensor.buffer, offset: 0, size: Math.max(4, tensor.byteLength) },
+          resource: { buffer, offset: 0, size: bytes },
         }));
         if (cmd.uniformBinding !== null) {
           entries.push({ binding: cmd.uniformBinding, resource: { buffer: uniforms!, offset: cmd.uniformOffset, size: cmd.uniformSize } });
@@ -226,16 +232,16 @@ export class GpuBatch {
         pass = null;
       }
       if (cmd.kind === 'copy') {
-        encoder.copyBufferToBuffer(cmd.src.buffer, cmd.srcByte, cmd.dst.buffer, cmd.dstByte, cmd.bytes);
+        encoder.copyBufferToBuffer(cmd.src, cmd.srcByte, cmd.dst, cmd.dstByte, cmd.bytes);
       } else if (cmd.kind === 'poison') {
-        encoder.copyBufferToBuffer(this.ctx.nanSource(cmd.bytes), 0, cmd.dst.buffer, 0, cmd.bytes);
+        encoder.copyBufferToBuffer(this.ctx.nanSource(cmd.bytes), 0, cmd.dst, 0, cmd.bytes);
       } else {
         cmd.staging = device.createBuffer({
-          label: `${this.label}/read ${cmd.src.label}`,
+          label: `${this.label}/read ${cmd.label}`,
           size: Math.max(4, cmd.bytes),
           usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST,
         });
-        if (cmd.bytes > 0) encoder.copyBufferToBuffer(cmd.src.buffer, cmd.byteOffset, cmd.staging, 0, cmd.bytes);
+        if (cmd.bytes > 0) encoder.copyBufferToBuffer(cmd.src, cmd.byteOffset, cmd.staging, 0, cmd.bytes);
       }
     }
     pass?.end();
@@ -284,7 +290,7 @@ export class GpuBatch {
         uniforms = this.createUniformBuffer();
       });
       for (const cmd of this.commands) {
-        const what = cmd.kind === 'dispatch' ? `kernel ${cmd.label}` : cmd.kind === 'poison' ? `poison ${cmd.dst.label}` : `${cmd.kind} ${cmd.src.label}`;
+        const what = `${cmd.kind === 'dispatch' ? 'kernel' : cmd.kind} ${cmd.label}`;
         await this.scoped(`batch "${this.label}", ${what}`, () => {
           const encoder = device.createCommandEncoder({ label: `${this.label}: ${what}` });
           this.encode(encoder, [cmd], uniforms);

@@ -1,0 +1,90 @@
+// run-tests.mjs — the project's test command (`npm test`).
+// 1. the CPU project (references, file formats, everything without a GPU) once;
+// 2. the GPU project (test/**/*.gpu.test.ts) once per software Vulkan driver: lavapipe (Mesa)
+//    and SwiftShader (from Debian's chromium), selected with VK_ICD_FILENAMES.
+// Each GPU run first prints the adapter it got; a missing driver or adapter fails the run (GPU
+// tests never skip). Ends with one summary line "N passed, N failed".
+//
+// Options: --drivers=lavapipe,swiftshader (default both; `system` = no VK_ICD_FILENAMES, e.g. a
+// real GPU); any other arguments are passed to vitest (e.g. a test file filter).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+
+const args = process.argv.slice(2);
+const driverArg = args.find((a) => a.startsWith('--drivers='));
+const drivers = (driverArg ? driverArg.slice('--drivers='.length) : 'lavapipe,swiftshader').split(',').filter(Boolean);
+const passThrough = args.filter((a) => !a.startsWith('--drivers='));
+const onlyGpu = passThrough.length > 0 && passThrough.every((a) => a.includes('.gpu.'));
+const onlyCpu = passThrough.length > 0 && passThrough.every((a) => !a.startsWith('-') && !a.includes('.gpu.'));
+
+function icdFor(driver) {
+  if (driver === 'system') return null;
+  if (driver === 'swiftshader') return '/usr/lib/chromium/vk_swiftshader_icd.json';
+  if (driver === 'lavapipe') {
+    const dir = '/usr/share/vulkan/icd.d';
+    const found = existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith('lvp_icd')) : undefined;
+    return found ? join(dir, found) : join(dir, 'lvp_icd.json');
+  }
+  throw new Error(`unknown driver "${driver}" (use lavapipe, swiftshader or system)`);
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let ok = true;
+
+function runVitest(name, project, env) {
+  const out = join(resultsDir, `${name}.json`);
+  const res = spawnSync(
+    'npx',
+    ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...passThrough],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } },
+  );
+  let counted = false;
+  if (existsSync(out)) {
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    totals.passed += report.numPassedTests ?? 0;
+    totals.failed += report.numFailedTests ?? 0;
+    totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    counted = true;
+  }
+  if (res.status !== 0) {
+    ok = false;
+    if (!counted) totals.failed += 1;
+    console.error(`run-tests: ${name} failed (exit ${res.status})`);
+  }
+}
+
+if (!onlyGpu) {
+  console.log('\n=== CPU tests ===');
+  runVitest('cpu', 'cpu', {});
+}
+
+if (!onlyCpu) {
+  for (const driver of drivers) {
+    const icd = icdFor(driver);
+    console.log(`\n=== GPU tests on ${driver}${icd ? ` (VK_ICD_FILENAMES=${icd})` : ''} ===`);
+    if (icd && !existsSync(icd)) {
+      console.error(`run-tests: the ${driver} Vulkan driver is not installed (${icd} missing). Run: sudo bash scripts/setup-gpu.sh`);
+      ok = false;
+      totals.failed += 1;
+      continue;
+    }
+    const env = icd ? { VK_ICD_FILENAMES: icd } : {};
+    const check = spawnSync('node', ['scripts/gpu-check.mjs'], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    if (check.status !== 0) {
+      console.error(`run-tests: no WebGPU adapter on ${driver}; GPU tests cannot run (they never skip). Run: sudo bash scripts/setup-gpu.sh`);
+      ok = false;
+      totals.failed += 1;
+      continue;
+    }
+    runVitest(`gpu-${driver}`, 'gpu', env);
+  }
+}
+
+console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(ok && totals.failed === 0 ? 0 : 1);

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { resample } from '../../src/ops/resample.js';
+import type { ResampleMode } from '../../src/ops/resample.js';
+import * as ref from '../../src/reference/resample.js';
+import { SIZES } from '../helpers/grid.js';
+import { expectNoLeak, useGpu } from '../helpers/gpu.js';
+import { randomFloats } from '../helpers/random.js';
+import { EXACT, expectClose } from '../helpers/tolerance.js';
+import { loadCoins } from '../helpers/data.js';
+
+const gpu = useGpu();
+
+// Nearest is a pure copy: exact. Bilinear uses the same f32 formula; a GPU may fuse a multiply-add
+// (one rounding instead of two), so allow a few ulp of the values (inputs are within ±1).
+const TOL: Record<ResampleMode, { atol: number; rtol: number }> = {
+  nearest: EXACT,
+  bilinear: { atol: 1e-6, rtol: 1e-6 },
+};
+const REF = { nearest: ref.upsampleNearest, bilinear: ref.upsampleBilinear };
+
+async function runGpu(data: Float32Array, shape: number[], outH: number, outW: number, mode: ResampleMode) {
+  const ctx = gpu();
+  return expectNoLeak(ctx, async () => {
+    const src = ctx.upload(data, shape, 'src');
+    const batch = ctx.batch('resample test');
+    const out = resample(batch, src, outH, outW, mode);
+    const result = batch.read(out);
+    await batch.submit();
+    const got = { data: await result, shape: [...out.shape] };
+    src.dispose();
+    out.dispose();
+    return got;
+  });
+}
+
+describe('upsampling: GPU vs CPU reference', () => {
+  for (const mode of ['nearest', 'bilinear'] as const) {
+    it(`${mode}: factors 1, 2, 4, 8 over sizes ${SIZES.join(', ')}`, async () => {
+      let seed = 7;
+      for (const f of [1, 2, 4, 8]) {
+        for (const h of SIZES) {
+          for (const w of SIZES) {
+            if (h * w * f * f > 300_000) continue;
+            const shape = [2, h, w];
+            const data = randomFloats(2 * h * w, seed++);
+            const expected = REF[mode]({ data, shape }, h * f, w * f);
+            const got = await runGpu(data, shape, h * f, w * f, mode);
+            expect(got.shape).toEqual(expected.shape);
+            expectClose(got.data, expected.data, TOL[mode], expected.shape, `${mode} ×${f} of ${h}x${w}`);
+          }
+        }
+      }
+    });
+
+    it(`${mode}: real image (coins) quarter-size back up ×4, and non-integer ratios`, async () => {
+      const coins = loadCoins();
+      const small = { data: coins.data.slice(0, 75 * 96), shape: [75, 96] };
+      for (const [oh, ow] of [
+        [300, 384],
+        [303, 384],
+        [80, 101],
+      ]) {
+        const expected = REF[mode](small, oh, ow);
+        const got = await runGpu(small.data, small.shape, oh, ow, mode);
+        expectClose(got.data, expected.data, { atol: TOL[mode].atol * 255, rtol: TOL[mode].rtol }, expected.shape, `coins ${mode} → ${oh}x${ow}`);
+      }
+    });
+  }
+
+  it('writes into a slot of a larger stack with a plane stride (the pyramid path)', async () => {
+    const ctx = gpu();
+    const data = randomFloats(2 * 3 * 4, 5);
+    const src = ctx.upload(data, [2, 3, 4], 'src');
+    const stack = ctx.tensor([5, 6, 8], 'stack');
+    const batch = ctx.batch('slot');
+    // planes of src go to stack planes 1 and 3 (stride 2 planes)
+    resample(batch, src, 6, 8, 'nearest', { tensor: stack, offset: 48, planeStride: 96 });
+    const result = batch.read(stack);
+    await batch.submit();
+    const got = await result;
+    const expected = ref.upsampleNearest({ data, shape: [2, 3, 4] }, 6, 8);
+    expectClose(got.subarray(48, 96), expected.data.subarray(0, 48), EXACT, [6, 8], 'plane 0 → slot 1');
+    expectClose(got.subarray(144, 192), expected.data.subarray(48, 96), EXACT, [6, 8], 'plane 1 → slot 3');
+    src.dispose();
+    stack.dispose();
+  });
+});
+
+describe('upsampling: analytic cases (CPU reference)', () => {
+  it('nearest ×2 replicates each pixel into a 2×2 block', () => {
+    const out = ref.upsampleNearest({ data: Float32Array.from([1, 2, 3, 4]), shape: [2, 2] }, 4, 4);
+    expect(Array.from(out.data)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+  });
+  it('bilinear ×2 of a ramp follows PyTorch align_corners=False with edge clamp', () => {
+    // torch.nn.functional.interpolate(torch.tensor([[[[0., 1., 2.]]]]), size=(1, 6), mode="bilinear")
+    // = [0, 0.25, 0.75, 1.25, 1.75, 2]
+    const out = ref.upsampleBilinear({ data: Float32Array.from([0, 1, 2]), shape: [1, 3] }, 1, 6);
+    expectClose(out.data, [0, 0.25, 0.75, 1.25, 1.75, 2], { atol: 1e-7, rtol: 0 });
+  });
+  it('constant stays constant', () => {
+    const out = ref.upsampleBilinear({ data: new Float32Array(12).fill(-2.5), shape: [3, 4] }, 9, 7);
+    expect(out.data.every((v) => v === -2.5)).toBe(true);
+  });
+});
