@@ -15,6 +15,6 @@ export { reflectPad, zeroPad } from './ops/pad.js';
 export type { Pads } from './ops/pad.js';
 export { blockMeanDownsample } from './ops/downsample.js';
 export { resample } from './ops/resample.js';
-export type { ResampleMode, ResampleTarget } from './ops/resample.js';
+export type { ResampleMode, ResampleTarget, ResampleSource, ResampleOptions } from './ops/resample.js';
 export { concatChannels, copyPlanes } from './ops/concat.js';
 export * as reference from './reference/index.js';

@@ -24,43 +24,66 @@ export interface ResampleTarget {
   planeStride: number;
 }
 
+/** Which planes of the source to read: `planes` consecutive planes from plane index `first`. */
+export interface ResampleSource {
+  first: number;
+  planes: number;
+}
+
+export interface ResampleOptions {
+  target?: ResampleTarget;
+  source?: ResampleSource;
+  label?: string;
+}
+
+/**
+ * Resizes every plane of `src` ([..., h, w]) to outH × outW. Returns the target tensor (a new
+ * [..., outH, outW] tensor unless `options.target` is given).
+ */
 export function resample(
   batch: GpuBatch,
   src: GpuTensor,
   outH: number,
   outW: number,
   mode: ResampleMode,
-  target?: ResampleTarget,
-  label = `${src.label}/${mode}${outH}x${outW}`,
+  options: ResampleOptions = {},
 ): GpuTensor {
   const g = tensorGeometry(src, `resample(${mode})`);
+  const label = options.label ?? `${src.label}/${mode}${outH}x${outW}`;
   if (g.height < 1 || g.width < 1) throw new ShapeError(`resample: "${src.label}" is empty`);
   if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) {
     throw new ShapeError(`resample: output size must be positive integers, got ${outH}×${outW}`);
   }
+  const first = options.source?.first ?? 0;
+  const planes = options.source?.planes ?? g.planes;
+  if (first < 0 || planes < 0 || first + planes > g.planes) {
+    throw new ShapeError(`resample: planes [${first}, ${first + planes}) outside the ${g.planes} planes of "${src.label}"`);
+  }
   const planeSize = outH * outW;
-  const dst = target?.tensor ?? batch.tensor([...g.lead, outH, outW], label);
+  const target = options.target;
+  const dst = target?.tensor ?? batch.tensor(options.source ? [planes, outH, outW] : [...g.lead, outH, outW], label);
   const offset = target?.offset ?? 0;
   const planeStride = target?.planeStride ?? planeSize;
-  if (target && (planeStride < planeSize || offset + (g.planes - 1) * planeStride + planeSize > dst.size)) {
-    throw new ShapeError(`resample: target "${dst.label}" is too small for ${g.planes} planes of ${outH}×${outW} at offset ${offset}, stride ${planeStride}`);
+  if (target && (planeStride < planeSize || offset + (planes - 1) * planeStride + planeSize > dst.size)) {
+    throw new ShapeError(`resample: target "${dst.label}" is too small for ${planes} planes of ${outH}×${outW} at offset ${offset}, stride ${planeStride}`);
   }
+  if (planes === 0) return dst;
   batch.dispatch(SPECS[mode], {
     uniforms: {
-      planes: g.planes,
+      planes,
       src_h: g.height,
       src_w: g.width,
       dst_h: outH,
       dst_w: outW,
       scale_h: resampleScale(g.height, outH),
       scale_w: resampleScale(g.width, outW),
-      src_offset: 0,
+      src_offset: first * g.height * g.width,
       src_plane_stride: g.height * g.width,
       dst_offset: offset,
       dst_plane_stride: planeStride,
     },
     bindings: { src, dst },
-    workgroups: grid2d(outW, outH, g.planes),
+    workgroups: grid2d(outW, outH, planes),
     label,
   });
   return dst;

@@ -4,3 +4,4 @@ export * from './pad.js';
 export * from './downsample.js';
 export * from './resample.js';
 export * from './concat.js';
+export * from './pyramid.js';

@@ -74,7 +74,7 @@ describe('upsampling: GPU vs CPU reference', () => {
     const stack = ctx.tensor([5, 6, 8], 'stack');
     const batch = ctx.batch('slot');
     // planes of src go to stack planes 1 and 3 (stride 2 planes)
-    resample(batch, src, 6, 8, 'nearest', { tensor: stack, offset: 48, planeStride: 96 });
+    resample(batch, src, 6, 8, 'nearest', { target: { tensor: stack, offset: 48, planeStride: 96 } });
     const result = batch.read(stack);
     await batch.submit();
     const got = await result;
@@ -83,6 +83,21 @@ describe('upsampling: GPU vs CPU reference', () => {
     expectClose(got.subarray(144, 192), expected.data.subarray(48, 96), EXACT, [6, 8], 'plane 1 → slot 3');
     src.dispose();
     stack.dispose();
+  });
+
+  it('reads a sub-range of source planes', async () => {
+    const ctx = gpu();
+    const data = randomFloats(4 * 2 * 3, 6);
+    const src = ctx.upload(data, [4, 2, 3], 'src');
+    const batch = ctx.batch('sub-range');
+    const out = resample(batch, src, 4, 6, 'bilinear', { source: { first: 1, planes: 2 } });
+    const result = batch.read(out);
+    await batch.submit();
+    expect(out.shape).toEqual([2, 4, 6]);
+    const expected = ref.upsampleBilinear({ data: data.slice(6, 18), shape: [2, 2, 3] }, 4, 6);
+    expectClose(await result, expected.data, TOL.bilinear, [2, 4, 6], 'planes 1..2');
+    src.dispose();
+    out.dispose();
   });
 });
 

@@ -1,0 +1,69 @@
+/**
+ * The contract every feature extractor (FE) implements. An FE turns a batch of N images with
+ * C_in channels into one or more feature maps; everything around it — channel series, the scale
+ * pyramid, up-sampling back to full size, concatenation — is shared code (pyramid.ts), so an FE
+ * only says what it computes at one scale.
+ *
+ * Both paths are required: `extractGpu` records WGSL work into a batch; `extractCpu` is the
+ * plain-TypeScript reference (the test oracle and the `device: 'cpu'` fallback).
+ */
+import type { GpuBatch } from '../gpu/batch.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import type { Planar } from '../reference/planar.js';
+
+/** Parameter values an FE proposes (a subset of the 19 `Param` keys, reference names). */
+export interface FeParamDefaults {
+  fe_name: string;
+  fe_layers: Array<string | number> | null;
+  fe_scalings: number[];
+  fe_order: number;
+  fe_use_min_features: boolean;
+  tile_annotations: boolean;
+  tile_image: boolean;
+}
+
+export interface FeatureExtractor {
+  /** Registry name, as in the reference (`vgg16`, `gaussian_features`, `ilastik_2d`). */
+  readonly name: string;
+  /** One human sentence for UIs (the reference's `get_fe_description`). */
+  readonly description: string;
+  /** Channel counts accepted in one pass (VGG: [3]; filter banks: [1]). */
+  readonly inputChannels: readonly number[];
+  /** The FE is an RGB network (VGG): a 3-channel input is only passed whole in `rgb` mode. */
+  readonly rgbInput: boolean;
+  /** `imagenet` (RGB mean/std in rgb mode) or `default` (z-score); see REFERENCE.md §4.3. */
+  readonly normMode: 'default' | 'imagenet';
+  /** Context each output pixel needs on every side, in input pixels (the reference's padding). */
+  readonly padding: number;
+  /** Cumulative stride of the deepest layer: input sizes must be multiples of it. */
+  readonly patchSize: number;
+  /** Maps per channel series, for each output layer in order (VGG `[64, 128]`; ilastik `[56]`). */
+  readonly featuresPerLayer: readonly number[];
+  /** Stride of each output layer relative to the FE input (VGG features.5 → 2; filters → 1). */
+  readonly layerStrides: readonly number[];
+  /** Selectable layer keys (VGG) or null when the FE has no layers. */
+  readonly layerKeys: readonly string[] | null;
+  /** Whether features depend on the whole image (then tiling would change results). */
+  readonly hasGlobalContext: boolean;
+
+  /** The FE's parameter defaults, overlaid on the Convpaint defaults by `getFeDefaults()`. */
+  defaultParams(): FeParamDefaults;
+
+  /**
+   * GPU: `input` is [N, C_in, h, w] (C_in ∈ inputChannels; h, w multiples of patchSize).
+   * Returns one tensor per layer, [N, featuresPerLayer[l], h / layerStrides[l], w / …], which
+   * the caller disposes. Records work only; nothing is submitted.
+   */
+  extractGpu(batch: GpuBatch, input: GpuTensor): GpuTensor[];
+
+  /** CPU reference with the same contract. */
+  extractCpu(input: Planar): Planar[];
+
+  /** Releases GPU resources (uploaded weights). Idempotent. */
+  dispose(): void;
+}
+
+/** Total maps per channel series. */
+export function featuresPerSeries(fe: FeatureExtractor): number {
+  return fe.featuresPerLayer.reduce((a, b) => a + b, 0);
+}

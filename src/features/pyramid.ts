@@ -1,0 +1,76 @@
+/**
+ * The scale pyramid shared by every extractor (REFERENCE.md §4.8), on the GPU: for each scaling
+ * s, block-mean downsample the (padded, normalised) image by s, run the FE on each channel series,
+ * and up-sample every map straight into its slot of the [F, Z, H, W] feature stack (nearest for
+ * `fe_order` 0, bilinear otherwise). Z planes go through the FE together as its batch dimension.
+ * Everything is recorded into the caller's batch: one submit for the whole stack.
+ */
+import { ShapeError } from '../errors.js';
+import type { GpuBatch } from '../gpu/batch.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { copyPlanes } from '../ops/concat.js';
+import { blockMeanDownsample } from '../ops/downsample.js';
+import { resample } from '../ops/resample.js';
+import type { FeatureExtractor } from './extractor.js';
+import { alignment, channelSeries, mapSlots, totalFeatures } from './plan.js';
+import type { PyramidOptions } from './plan.js';
+
+export function checkPyramidInput(fe: FeatureExtractor, shape: readonly number[], opts: PyramidOptions): [number, number, number, number] {
+  if (shape.length !== 4) throw new ShapeError(`feature extraction needs a [C,Z,H,W] image, got [${shape.join(',')}]`);
+  const [c, z, h, w] = shape;
+  const a = alignment(fe, opts.scalings);
+  if (h % a !== 0 || w % a !== 0) {
+    throw new ShapeError(`image ${h}×${w} is not a multiple of the alignment ${a} (lcm of fe_scalings × patch size ${fe.patchSize}); pad it first`);
+  }
+  if (c < 1 || z < 1) throw new ShapeError(`empty image [${shape.join(',')}]`);
+  return [c, z, h, w];
+}
+
+/** Features of a padded [C,Z,H,W] image: a new [F,Z,H,W] tensor (F = totalFeatures). */
+export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions): GpuTensor {
+  const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
+  const series = channelSeries(fe, c, opts.channelMode);
+  const slots = mapSlots(fe, c, opts);
+  const out = batch.tensor([totalFeatures(fe, c, opts), z, h, w], `${fe.name}/features`);
+  const mode = opts.order === 0 ? 'nearest' : 'bilinear';
+  const fullPlane = h * w;
+
+  opts.scalings.forEach((scale, scaleIndex) => {
+    const down = scale === 1 ? image : blockMeanDownsample(batch, image, scale, `${fe.name}/scale${scale}`);
+    const sh = h / scale;
+    const sw = w / scale;
+    const plane = sh * sw;
+    series.forEach((s, seriesIndex) => {
+      const cin = s.channels.length;
+      // FE input [Z, C_in, sh, sw] from [C, Z, sh, sw]: channel c of every plane, to slot r.
+      const input = batch.tensor([z, cin, sh, sw], `${fe.name}/scale${scale}/series${seriesIndex}/input`);
+      s.channels.forEach((channel, r) => {
+        copyPlanes(batch, down, input, {
+          planes: z,
+          planeSize: plane,
+          srcOffset: channel * z * plane,
+          srcPlaneStride: plane,
+          dstOffset: r * plane,
+          dstPlaneStride: cin * plane,
+        });
+      });
+      const maps = fe.extractGpu(batch, input);
+      input.dispose();
+      for (const slot of slots) {
+        if (slot.scaleIndex !== scaleIndex || slot.series !== seriesIndex) continue;
+        const map = maps[slot.layer];
+        const perPlane = fe.featuresPerLayer[slot.layer];
+        for (let zi = 0; zi < z; zi++) {
+          resample(batch, map, h, w, mode, {
+            source: { first: zi * perPlane, planes: slot.count },
+            target: { tensor: out, offset: slot.featureOffset * z * fullPlane + zi * fullPlane, planeStride: z * fullPlane },
+            label: `${fe.name}/scale${scale}/layer${slot.layer}/up`,
+          });
+        }
+      }
+      for (const m of maps) m.dispose();
+    });
+    if (down !== image) down.dispose();
+  });
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * Feature extractors by registry name. Each extractor module exports an `ExtractorEntry`;
+ * `BUILTIN` below lists them. Names the reference has but this version does not (DINOv2,
+ * Cellpose, …) are known, so asking for them gives a clear "not available" error instead of
+ * "not found".
+ */
+import { ValueError } from '../errors.js';
+import type { FeatureExtractor, FeParamDefaults } from './extractor.js';
+import { builtinExtractors } from './builtin.js';
+
+/** A VGG weights source: a safetensors file path (Node) or its bytes. */
+export type WeightsSource = string | Uint8Array | ArrayBuffer;
+
+export interface ExtractorOptions {
+  /** Layer keys or indices into `layerKeys` (VGG); null/undefined → the FE's default layers. */
+  layers?: ReadonlyArray<string | number> | null;
+  /** Weights for networks (VGG); overrides the installed ImageNet weights. */
+  weights?: WeightsSource;
+}
+
+export interface ExtractorEntry {
+  name: string;
+  description: string;
+  /** Selectable layer keys, or null (known without creating the FE: no weights needed). */
+  layerKeys: readonly string[] | null;
+  /** The FE's parameter defaults for the given layers (no weights needed). */
+  defaultParams(layers?: ReadonlyArray<string | number> | null): FeParamDefaults;
+  create(options?: ExtractorOptions): Promise<FeatureExtractor>;
+}
+
+/** Reference FE names we know of but do not implement (yet). */
+export const UNAVAILABLE_EXTRACTORS: readonly string[] = [
+  'efficient_netb0',
+  'convnext',
+  'cellpose_backbone',
+  'dinov2_small-reg',
+  'dinov3_small-plus',
+  'dinov2_small-reg_jafar',
+  'dinov3_small-plus_jafar',
+  'combo_dino_vgg',
+  'combo_dino_gauss',
+  'combo_dino_ilastik',
+  // legacy names (≤ v1.1.0)
+  'dinov2_vits14_reg',
+  'dino_jafar_small',
+  'vit_small_patch14_reg4_dinov2',
+];
+
+let registry: Map<string, ExtractorEntry> | null = null;
+
+function entries(): Map<string, ExtractorEntry> {
+  registry ??= new Map(builtinExtractors().map((e) => [e.name, e]));
+  return registry;
+}
+
+/** Registers an extra extractor (plug-ins, tests). Replacing a built-in name is refused. */
+export function registerExtractor(entry: ExtractorEntry): void {
+  const map = entries();
+  if (map.has(entry.name)) throw new ValueError(`a feature extractor named "${entry.name}" is already registered`);
+  map.set(entry.name, entry);
+}
+
+/** Registered extractor names, in registration order. */
+export function extractorNames(): string[] {
+  return [...entries().keys()];
+}
+
+export function getExtractorEntry(name: string): ExtractorEntry {
+  const entry = entries().get(name);
+  if (entry) return entry;
+  if (UNAVAILABLE_EXTRACTORS.includes(name)) {
+    throw new ValueError(
+      `Feature extractor model ${name} is not available in this version of convpaint-webgpu ` +
+        `(available: ${extractorNames().join(', ')}).`,
+    );
+  }
+  throw new ValueError(`Feature extractor model ${name} not found. Available: ${extractorNames().join(', ')}.`);
+}
+
+export async function createExtractor(name: string, options: ExtractorOptions = {}): Promise<FeatureExtractor> {
+  return getExtractorEntry(name).create(options);
+}

@@ -1,0 +1,52 @@
+/** CPU reference of src/features/pyramid.ts: the same scale pyramid over `Planar` arrays. */
+import type { FeatureExtractor } from '../features/extractor.js';
+import { channelSeries, mapSlots, totalFeatures } from '../features/plan.js';
+import type { PyramidOptions } from '../features/plan.js';
+import { checkPyramidInput } from '../features/pyramid.js';
+import { blockMeanDownsample } from './downsample.js';
+import { planar } from './planar.js';
+import type { Planar } from './planar.js';
+import { upsampleBilinear, upsampleNearest } from './resample.js';
+
+export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions): Planar {
+  const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
+  const series = channelSeries(fe, c, opts.channelMode);
+  const slots = mapSlots(fe, c, opts);
+  const out = planar([totalFeatures(fe, c, opts), z, h, w]);
+  const up = opts.order === 0 ? upsampleNearest : upsampleBilinear;
+  const fullPlane = h * w;
+
+  opts.scalings.forEach((scale, scaleIndex) => {
+    const down = scale === 1 ? image : blockMeanDownsample(image, scale);
+    const sh = h / scale;
+    const sw = w / scale;
+    const plane = sh * sw;
+    series.forEach((s, seriesIndex) => {
+      const cin = s.channels.length;
+      const input = planar([z, cin, sh, sw]);
+      s.channels.forEach((channel, r) => {
+        for (let zi = 0; zi < z; zi++) {
+          const from = (channel * z + zi) * plane;
+          input.data.set(down.data.subarray(from, from + plane), (zi * cin + r) * plane);
+        }
+      });
+      const maps = fe.extractCpu(input);
+      for (const slot of slots) {
+        if (slot.scaleIndex !== scaleIndex || slot.series !== seriesIndex) continue;
+        const map = maps[slot.layer];
+        const perPlane = fe.featuresPerLayer[slot.layer];
+        const [mh, mw] = map.shape.slice(-2);
+        const mapPlane = mh * mw;
+        for (let zi = 0; zi < z; zi++) {
+          const from = zi * perPlane * mapPlane;
+          const part = { data: map.data.subarray(from, from + slot.count * mapPlane), shape: [slot.count, mh, mw] };
+          const resized = up(part, h, w);
+          for (let k = 0; k < slot.count; k++) {
+            out.data.set(resized.data.subarray(k * fullPlane, (k + 1) * fullPlane), ((slot.featureOffset + k) * z + zi) * fullPlane);
+          }
+        }
+      }
+    });
+  });
+  return out;
+}
