@@ -1,10 +1,12 @@
 // pad.wgsl — pads a stack of planar f32 images on all four sides.
 // Entry points: `reflect_pad` (numpy mode 'reflect' = reflect-101: the edge pixel is not repeated;
 //   periodic with period 2·(n−1), so pads larger than the image reflect repeatedly, as numpy does;
-//   a side of length 1 repeats its single pixel) and `zero_pad` (zeros outside the image).
+//   a side of length 1 repeats its single pixel), `zero_pad` (zeros outside the image) and `crop`,
+//   the inverse: dst[y, x] = src[y + top, x + left] with dst_h ≤ src_h − top (bottom/right cut).
 // Layout: src plane p is [src_h, src_w] row-major at src_offset + p·src_plane_stride;
 //   dst plane p is [dst_h, dst_w] at dst_offset + p·dst_plane_stride, where
-//   dst_h = src_h + top + bottom and dst_w = src_w + left + right (bottom/right are implied).
+//   for the pads dst_h = src_h + top + bottom and dst_w = src_w + left + right (bottom/right are
+//   implied by the sizes).
 // Bindings: 0 params (uniform), 1 src (read), 2 dst (read_write).
 // Dispatch: (ceil(dst_w / WG_X), ceil(dst_h / WG_Y), planes); one invocation per output pixel.
 
@@ -71,4 +73,16 @@ fn zero_pad(@builtin(global_invocation_id) gid: vec3<u32>) {
     value = src[params.src_offset + p * params.src_plane_stride + u32(sy) * params.src_w + u32(sx)];
   }
   dst[params.dst_offset + p * params.dst_plane_stride + y * params.dst_w + x] = value;
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn crop(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let x = gid.x;
+  let y = gid.y;
+  let p = gid.z;
+  if (x >= params.dst_w || y >= params.dst_h || p >= params.planes) {
+    return;
+  }
+  let s = params.src_offset + p * params.src_plane_stride + (y + params.top) * params.src_w + x + params.left;
+  dst[params.dst_offset + p * params.dst_plane_stride + y * params.dst_w + x] = src[s];
 }

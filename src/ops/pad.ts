@@ -11,6 +11,7 @@ export type { Pads } from '../reference/pad.js';
 
 const REFLECT: KernelSpec = { shader: 'pad', entryPoint: 'reflect_pad', overrides: WG_2D };
 const ZERO: KernelSpec = { shader: 'pad', entryPoint: 'zero_pad', overrides: WG_2D };
+const CROP: KernelSpec = { shader: 'pad', entryPoint: 'crop', overrides: WG_2D };
 
 function pad(batch: GpuBatch, src: GpuTensor, pads: Pads, spec: KernelSpec, label: string): GpuTensor {
   checkPads(pads);
@@ -48,4 +49,33 @@ export function reflectPad(batch: GpuBatch, src: GpuTensor, pads: Pads, label = 
 /** Pads every plane with zeros. */
 export function zeroPad(batch: GpuBatch, src: GpuTensor, pads: Pads, label = `${src.label}/zero-pad`): GpuTensor {
   return pad(batch, src, pads, ZERO, label);
+}
+
+/** Removes `pads` from every plane (the inverse of the pads above). */
+export function crop(batch: GpuBatch, src: GpuTensor, pads: Pads, label = `${src.label}/crop`): GpuTensor {
+  checkPads(pads);
+  const g = tensorGeometry(src, 'crop');
+  const dh = g.height - pads.top - pads.bottom;
+  const dw = g.width - pads.left - pads.right;
+  if (dh < 1 || dw < 1) throw new ShapeError(`crop: removing ${JSON.stringify(pads)} from ${g.height}×${g.width} leaves nothing`);
+  const dst = batch.tensor([...g.lead, dh, dw], label);
+  batch.dispatch(CROP, {
+    uniforms: {
+      planes: g.planes,
+      src_h: g.height,
+      src_w: g.width,
+      dst_h: dh,
+      dst_w: dw,
+      top: pads.top,
+      left: pads.left,
+      src_offset: 0,
+      src_plane_stride: g.height * g.width,
+      dst_offset: 0,
+      dst_plane_stride: dh * dw,
+    },
+    bindings: { src, dst },
+    workgroups: grid2d(dw, dh, g.planes),
+    label,
+  });
+  return dst;
 }

@@ -51,3 +51,20 @@ function pad(src: Planar, pads: Pads, mode: 'reflect' | 'zero'): Planar {
 
 export const reflectPad = (src: Planar, pads: Pads): Planar => pad(src, pads, 'reflect');
 export const zeroPad = (src: Planar, pads: Pads): Planar => pad(src, pads, 'zero');
+
+/** Removes `pads` from every plane. */
+export function crop(src: Planar, pads: Pads): Planar {
+  checkPads(pads);
+  const { planes, height: h, width: w } = planeGeometry(src.shape, 'crop input');
+  const oh = h - pads.top - pads.bottom;
+  const ow = w - pads.left - pads.right;
+  if (oh < 1 || ow < 1) throw new ShapeError(`crop: removing ${JSON.stringify(pads)} from ${h}×${w} leaves nothing`);
+  const out = planar([...src.shape.slice(0, -2), oh, ow]);
+  for (let p = 0; p < planes; p++) {
+    for (let y = 0; y < oh; y++) {
+      const from = p * h * w + (y + pads.top) * w + pads.left;
+      out.data.set(src.data.subarray(from, from + ow), (p * oh + y) * ow);
+    }
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reflectPad, zeroPad } from '../../src/ops/pad.js';
+import { crop, reflectPad, zeroPad } from '../../src/ops/pad.js';
 import * as ref from '../../src/reference/pad.js';
 import { ShapeError } from '../../src/errors.js';
 import { SIZES } from '../helpers/grid.js';
@@ -62,6 +62,25 @@ describe('pad: GPU vs CPU reference (exact)', () => {
     const got = await runGpu(reflectPad, coins.data, shape, pads);
     expect(got.shape).toEqual([1, 1, 303 + 96, 384 + 96]);
     expectClose(got.data, expected.data, EXACT, expected.shape, 'coins reflect pad');
+  });
+});
+
+describe('crop: GPU vs CPU reference (exact)', () => {
+  it(`crops over sizes ${SIZES.join(', ')}, and undoes a pad`, async () => {
+    let seed = 500;
+    for (const h of SIZES) {
+      for (const w of SIZES) {
+        const pads = { top: Math.floor(h / 3), bottom: Math.floor(h / 4), left: Math.floor(w / 5), right: Math.floor(w / 2) };
+        const shape = [2, h, w];
+        const data = randomFloats(2 * h * w, seed++);
+        const expected = ref.crop({ data, shape }, pads);
+        const got = await runGpu(crop, data, shape, pads);
+        expect(got.shape).toEqual(expected.shape);
+        expectClose(got.data, expected.data, EXACT, expected.shape, `crop ${h}x${w}`);
+        const padded = ref.reflectPad({ data, shape }, pads);
+        expectClose(ref.crop(padded, pads).data, data, EXACT, shape, 'crop ∘ pad = identity');
+      }
+    }
   });
 });
 
