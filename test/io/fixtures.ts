@@ -1,6 +1,6 @@
 /**
- * Helpers for the safetensors tests: a seeded random source, random tensor contents per dtype,
- * and a builder for hand-made (often deliberately broken) files.
+ * Helpers for the safetensors tests: random tensor contents per dtype (from a seeded generator,
+ * see ../helpers/random.ts) and a builder for hand-made, often deliberately broken, files.
  */
 
 import { fileURLToPath } from 'node:url';
@@ -14,22 +14,8 @@ export const testWeightsFile = fileURLToPath(
   new URL('../../../shared/weights/vgg16-test-random-init.safetensors', import.meta.url),
 );
 
-/**
- * mulberry32: a tiny 32-bit generator, plenty for reproducible test data. Returns floats in [0, 1).
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random integer in [low, high] (inclusive). */
-export function randomInt(rng: () => number, low: number, high: number): number {
+export function intInRange(rng: () => number, low: number, high: number): number {
   return low + Math.floor(rng() * (high - low + 1));
 }
 
@@ -64,9 +50,9 @@ export function randomTensorData(dtype: SafetensorsDtype, count: number, rng: ()
     case 'I32':
       return fill(new Int32Array(count), () => u32() | 0);
     case 'F32':
-      return fill(new Float32Array(count), () => (rng() * 2 - 1) * 10 ** randomInt(rng, -8, 8));
+      return fill(new Float32Array(count), () => (rng() * 2 - 1) * 10 ** intInRange(rng, -8, 8));
     case 'F64':
-      return fill(new Float64Array(count), () => (rng() * 2 - 1) * 10 ** randomInt(rng, -30, 30));
+      return fill(new Float64Array(count), () => (rng() * 2 - 1) * 10 ** intInRange(rng, -30, 30));
     case 'F16':
     case 'BF16': {
       const widen = dtype === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
