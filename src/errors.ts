@@ -12,11 +12,14 @@ export class ConvpaintError extends Error {
   }
 }
 
-/** An array has the wrong number of dimensions, or two arrays that must agree do not. */
-export class ShapeError extends ConvpaintError {}
-
 /** A value outside what a parameter or argument allows (the reference raises ValueError). */
 export class ValueError extends ConvpaintError {}
+
+/**
+ * An array has the wrong number of dimensions, or two arrays that must agree do not. A kind of
+ * ValueError, as in the reference (which raises ValueError for these).
+ */
+export class ShapeError extends ValueError {}
 
 /** A safetensors file that does not follow the format; the message says which tensor and why. */
 export class SafetensorsFormatError extends ConvpaintError {}
@@ -38,3 +41,6 @@ export class BufferTooLargeError extends ConvpaintError {}
 
 /** A shader and the TypeScript that dispatches it disagree (binding or uniform names). */
 export class KernelDescriptorError extends ConvpaintError {}
+
+/** A trained-model file or in-memory model whose arrays are inconsistent (wrong sizes, bad indices, unknown version). */
+export class ModelFormatError extends ConvpaintError {}
