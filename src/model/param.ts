@@ -188,7 +188,7 @@ export class Param implements ParamValues {
   }
 
   copy(): Param {
-    return new Param(this.toObject());
+    return new Param(this.toObject() as unknown as Record<string, unknown>);
   }
 
   /** A plain object with the 19 keys in dataclass order (lists copied). */
