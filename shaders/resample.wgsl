@@ -4,8 +4,10 @@
 //   `upsample_bilinear`: 'bilinear' with align_corners=False: source coordinate
 //     max(scale · (dst + 0.5) − 0.5, 0), neighbours clamped at the last row/column (edge clamp),
 //     out = (1−ly)·((1−lx)·a + lx·b) + ly·((1−lx)·c + lx·d).
-//   scale_h = src_h / dst_h and scale_w = src_w / dst_w are computed once in f32 on the CPU and
-//   passed in, so GPU and CPU reference use the identical value.
+//   scale_h = src_h / full_h and scale_w = src_w / full_w (full = the whole output size) are
+//   computed once in f32 on the CPU and passed in, so GPU and CPU reference use the identical
+//   value. The dst may be a window of the full output: dst pixel (y, x) is full-size pixel
+//   (origin_y + y, origin_x + x) — the pyramid computes only the region it keeps.
 // Layout: src plane p is [src_h, src_w] at src_offset + p·src_plane_stride; dst plane p is
 //   [dst_h, dst_w] at dst_offset + p·dst_plane_stride (strides let a caller write straight into
 //   its slot of a larger feature stack).
@@ -20,6 +22,8 @@ struct Params {
   dst_w: u32,
   scale_h: f32,
   scale_w: f32,
+  origin_y: u32,
+  origin_x: u32,
   src_offset: u32,
   src_plane_stride: u32,
   dst_offset: u32,
@@ -45,8 +49,8 @@ fn upsample_nearest(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (x >= params.dst_w || y >= params.dst_h || p >= params.planes) {
     return;
   }
-  let sy = min(u32(floor(f32(y) * params.scale_h)), params.src_h - 1u);
-  let sx = min(u32(floor(f32(x) * params.scale_w)), params.src_w - 1u);
+  let sy = min(u32(floor(f32(y + params.origin_y) * params.scale_h)), params.src_h - 1u);
+  let sx = min(u32(floor(f32(x + params.origin_x) * params.scale_w)), params.src_w - 1u);
   dst[params.dst_offset + p * params.dst_plane_stride + y * params.dst_w + x] = src_at(p, sy, sx);
 }
 
@@ -58,8 +62,8 @@ fn upsample_bilinear(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (x >= params.dst_w || y >= params.dst_h || p >= params.planes) {
     return;
   }
-  let ry = max(params.scale_h * (f32(y) + 0.5) - 0.5, 0.0);
-  let rx = max(params.scale_w * (f32(x) + 0.5) - 0.5, 0.0);
+  let ry = max(params.scale_h * (f32(y + params.origin_y) + 0.5) - 0.5, 0.0);
+  let rx = max(params.scale_w * (f32(x + params.origin_x) + 0.5) - 0.5, 0.0);
   let y0 = min(u32(floor(ry)), params.src_h - 1u);
   let x0 = min(u32(floor(rx)), params.src_w - 1u);
   let y1 = min(y0 + 1u, params.src_h - 1u);

@@ -1,12 +1,13 @@
 /**
  * Features of a whole (normalised, unpadded) [C,Z,H,W] image, restored to its size: reflect-pad
- * by the overall paddings, run the pyramid, crop the padding off. GPU and CPU reference versions.
+ * by the overall paddings, run the pyramid with the unpadded image as its output window (the
+ * padding is never materialised in the feature stack). GPU and CPU reference versions.
  * (The model layer adds dims handling, normalisation, resampling, tiling and annotations.)
  */
 import type { GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { overallPaddings } from '../model/padding.js';
-import { crop, reflectPad } from '../ops/pad.js';
+import { reflectPad } from '../ops/pad.js';
 import * as ref from '../reference/pad.js';
 import type { Planar } from '../reference/planar.js';
 import { extractPyramidCpu } from '../reference/pyramid.js';
@@ -18,15 +19,13 @@ export function featureImageGpu(batch: GpuBatch, fe: FeatureExtractor, image: Gp
   const [h, w] = image.shape.slice(-2);
   const pads = overallPaddings(fe.padding, fe.patchSize, opts.scalings, h, w);
   const padded = reflectPad(batch, image, pads, `${fe.name}/padded`);
-  const feats = extractPyramidGpu(batch, fe, padded, opts);
+  const out = extractPyramidGpu(batch, fe, padded, opts, { y0: pads.top, x0: pads.left, height: h, width: w });
   padded.dispose();
-  const out = crop(batch, feats, pads, `${fe.name}/feature-image`);
-  feats.dispose();
   return out;
 }
 
 export function featureImageCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions): Planar {
   const [h, w] = image.shape.slice(-2);
   const pads = overallPaddings(fe.padding, fe.patchSize, opts.scalings, h, w);
-  return ref.crop(extractPyramidCpu(fe, ref.reflectPad(image, pads), opts), pads);
+  return extractPyramidCpu(fe, ref.reflectPad(image, pads), opts, { y0: pads.top, x0: pads.left, height: h, width: w });
 }

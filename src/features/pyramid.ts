@@ -4,6 +4,10 @@
  * and up-sample every map straight into its slot of the [F, Z, H, W] feature stack (nearest for
  * `fe_order` 0, bilinear otherwise). Z planes go through the FE together as its batch dimension.
  * Everything is recorded into the caller's batch: one submit for the whole stack.
+ *
+ * `window` limits the output to a region of the padded frame (e.g. the unpadded image, a kept
+ * tile, a scribble's bounding box): maps are still computed on the whole input — they need the
+ * context — but only the window is up-sampled into the stack, which is what bounds memory.
  */
 import { ShapeError } from '../errors.js';
 import type { GpuBatch } from '../gpu/batch.js';
@@ -14,6 +18,7 @@ import { resample } from '../ops/resample.js';
 import type { FeatureExtractor } from './extractor.js';
 import { alignment, channelSeries, mapSlots, totalFeatures } from './plan.js';
 import type { PyramidOptions } from './plan.js';
+import type { OutputWindow } from '../reference/resample.js';
 
 export function checkPyramidInput(fe: FeatureExtractor, shape: readonly number[], opts: PyramidOptions): [number, number, number, number] {
   if (shape.length !== 4) throw new ShapeError(`feature extraction needs a [C,Z,H,W] image, got [${shape.join(',')}]`);
@@ -26,14 +31,25 @@ export function checkPyramidInput(fe: FeatureExtractor, shape: readonly number[]
   return [c, z, h, w];
 }
 
-/** Features of a padded [C,Z,H,W] image: a new [F,Z,H,W] tensor (F = totalFeatures). */
-export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions): GpuTensor {
+export function checkWindow(window: OutputWindow, h: number, w: number): void {
+  if (window.y0 < 0 || window.x0 < 0 || window.height < 1 || window.width < 1 || window.y0 + window.height > h || window.x0 + window.width > w) {
+    throw new ShapeError(`feature window ${JSON.stringify(window)} is outside the ${h}×${w} image`);
+  }
+}
+
+/**
+ * Features of a padded [C,Z,H,W] image: a new [F,Z,h,w] tensor (F = totalFeatures; h×w the
+ * window, by default the whole image).
+ */
+export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions, window?: OutputWindow): GpuTensor {
   const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
+  const win = window ?? { y0: 0, x0: 0, height: h, width: w };
+  checkWindow(win, h, w);
   const series = channelSeries(fe, c, opts.channelMode);
   const slots = mapSlots(fe, c, opts);
-  const out = batch.tensor([totalFeatures(fe, c, opts), z, h, w], `${fe.name}/features`);
+  const out = batch.tensor([totalFeatures(fe, c, opts), z, win.height, win.width], `${fe.name}/features`);
   const mode = opts.order === 0 ? 'nearest' : 'bilinear';
-  const fullPlane = h * w;
+  const fullPlane = win.height * win.width;
 
   opts.scalings.forEach((scale, scaleIndex) => {
     const down = scale === 1 ? image : blockMeanDownsample(batch, image, scale, `${fe.name}/scale${scale}`);
@@ -62,6 +78,7 @@ export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: 
         const perPlane = fe.featuresPerLayer[slot.layer];
         for (let zi = 0; zi < z; zi++) {
           resample(batch, map, h, w, mode, {
+            window: win,
             source: { first: zi * perPlane, planes: slot.count },
             target: { tensor: out, offset: slot.featureOffset * z * fullPlane + zi * fullPlane, planeStride: z * fullPlane },
             label: `${fe.name}/scale${scale}/layer${slot.layer}/up`,

@@ -33,6 +33,7 @@ function pad(batch: GpuBatch, src: GpuTensor, pads: Pads, spec: KernelSpec, labe
       src_plane_stride: g.height * g.width,
       dst_offset: 0,
       dst_plane_stride: dh * dw,
+      dst_row_stride: dw,
     },
     bindings: { src, dst },
     workgroups: grid2d(dw, dh, g.planes),
@@ -51,14 +52,34 @@ export function zeroPad(batch: GpuBatch, src: GpuTensor, pads: Pads, label = `${
   return pad(batch, src, pads, ZERO, label);
 }
 
-/** Removes `pads` from every plane (the inverse of the pads above). */
-export function crop(batch: GpuBatch, src: GpuTensor, pads: Pads, label = `${src.label}/crop`): GpuTensor {
+/**
+ * Where a crop goes: by default a new tensor [..., H − top − bottom, W − left − right]; or pasted
+ * into an existing tensor: plane p at `offset + p·planeStride`, rows `rowStride` apart.
+ */
+export interface CropTarget {
+  tensor: GpuTensor;
+  offset: number;
+  planeStride: number;
+  rowStride: number;
+}
+
+/** Removes `pads` from every plane (the inverse of the pads above), optionally pasting it. */
+export function crop(batch: GpuBatch, src: GpuTensor, pads: Pads, target?: CropTarget, label = `${src.label}/crop`): GpuTensor {
   checkPads(pads);
   const g = tensorGeometry(src, 'crop');
   const dh = g.height - pads.top - pads.bottom;
   const dw = g.width - pads.left - pads.right;
   if (dh < 1 || dw < 1) throw new ShapeError(`crop: removing ${JSON.stringify(pads)} from ${g.height}×${g.width} leaves nothing`);
-  const dst = batch.tensor([...g.lead, dh, dw], label);
+  const dst = target?.tensor ?? batch.tensor([...g.lead, dh, dw], label);
+  const offset = target?.offset ?? 0;
+  const planeStride = target?.planeStride ?? dh * dw;
+  const rowStride = target?.rowStride ?? dw;
+  if (target) {
+    const last = offset + (g.planes - 1) * planeStride + (dh - 1) * rowStride + dw;
+    if (rowStride < dw || offset < 0 || last > dst.size) {
+      throw new ShapeError(`crop: pasting ${g.planes} planes of ${dh}×${dw} into "${dst.label}" at offset ${offset} (plane stride ${planeStride}, row stride ${rowStride}) runs past its ${dst.size} elements`);
+    }
+  }
   batch.dispatch(CROP, {
     uniforms: {
       planes: g.planes,
@@ -70,8 +91,9 @@ export function crop(batch: GpuBatch, src: GpuTensor, pads: Pads, label = `${src
       left: pads.left,
       src_offset: 0,
       src_plane_stride: g.height * g.width,
-      dst_offset: 0,
-      dst_plane_stride: dh * dw,
+      dst_offset: offset,
+      dst_plane_stride: planeStride,
+      dst_row_stride: rowStride,
     },
     bindings: { src, dst },
     workgroups: grid2d(dw, dh, g.planes),

@@ -4,6 +4,7 @@ import type { GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { resampleScale } from '../reference/resample.js';
+import type { OutputWindow } from '../reference/resample.js';
 import { grid2d, tensorGeometry, WG_2D } from './geometry.js';
 
 export type ResampleMode = 'nearest' | 'bilinear';
@@ -33,6 +34,8 @@ export interface ResampleSource {
 export interface ResampleOptions {
   target?: ResampleTarget;
   source?: ResampleSource;
+  /** Compute only this window of the full outH × outW output (default: all of it). */
+  window?: OutputWindow;
   label?: string;
 }
 
@@ -59,13 +62,17 @@ export function resample(
   if (first < 0 || planes < 0 || first + planes > g.planes) {
     throw new ShapeError(`resample: planes [${first}, ${first + planes}) outside the ${g.planes} planes of "${src.label}"`);
   }
-  const planeSize = outH * outW;
+  const win = options.window ?? { y0: 0, x0: 0, height: outH, width: outW };
+  if (win.y0 < 0 || win.x0 < 0 || win.height < 1 || win.width < 1 || win.y0 + win.height > outH || win.x0 + win.width > outW) {
+    throw new ShapeError(`resample: window ${JSON.stringify(win)} is outside the ${outH}×${outW} output`);
+  }
+  const planeSize = win.height * win.width;
   const target = options.target;
-  const dst = target?.tensor ?? batch.tensor(options.source ? [planes, outH, outW] : [...g.lead, outH, outW], label);
+  const dst = target?.tensor ?? batch.tensor(options.source ? [planes, win.height, win.width] : [...g.lead, win.height, win.width], label);
   const offset = target?.offset ?? 0;
   const planeStride = target?.planeStride ?? planeSize;
   if (target && (planeStride < planeSize || offset + (planes - 1) * planeStride + planeSize > dst.size)) {
-    throw new ShapeError(`resample: target "${dst.label}" is too small for ${planes} planes of ${outH}×${outW} at offset ${offset}, stride ${planeStride}`);
+    throw new ShapeError(`resample: target "${dst.label}" is too small for ${planes} planes of ${win.height}×${win.width} at offset ${offset}, stride ${planeStride}`);
   }
   if (planes === 0) return dst;
   batch.dispatch(SPECS[mode], {
@@ -73,17 +80,19 @@ export function resample(
       planes,
       src_h: g.height,
       src_w: g.width,
-      dst_h: outH,
-      dst_w: outW,
+      dst_h: win.height,
+      dst_w: win.width,
       scale_h: resampleScale(g.height, outH),
       scale_w: resampleScale(g.width, outW),
+      origin_y: win.y0,
+      origin_x: win.x0,
       src_offset: first * g.height * g.width,
       src_plane_stride: g.height * g.width,
       dst_offset: offset,
       dst_plane_stride: planeStride,
     },
     bindings: { src, dst },
-    workgroups: grid2d(outW, outH, planes),
+    workgroups: grid2d(win.width, win.height, planes),
     label,
   });
   return dst;

@@ -2,19 +2,22 @@
 import type { FeatureExtractor } from '../features/extractor.js';
 import { channelSeries, mapSlots, totalFeatures } from '../features/plan.js';
 import type { PyramidOptions } from '../features/plan.js';
-import { checkPyramidInput } from '../features/pyramid.js';
+import { checkPyramidInput, checkWindow } from '../features/pyramid.js';
 import { blockMeanDownsample } from './downsample.js';
 import { planar } from './planar.js';
 import type { Planar } from './planar.js';
 import { upsampleBilinear, upsampleNearest } from './resample.js';
+import type { OutputWindow } from './resample.js';
 
-export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions): Planar {
+export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions, window?: OutputWindow): Planar {
   const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
+  const win = window ?? { y0: 0, x0: 0, height: h, width: w };
+  checkWindow(win, h, w);
   const series = channelSeries(fe, c, opts.channelMode);
   const slots = mapSlots(fe, c, opts);
-  const out = planar([totalFeatures(fe, c, opts), z, h, w]);
+  const out = planar([totalFeatures(fe, c, opts), z, win.height, win.width]);
   const up = opts.order === 0 ? upsampleNearest : upsampleBilinear;
-  const fullPlane = h * w;
+  const fullPlane = win.height * win.width;
 
   opts.scalings.forEach((scale, scaleIndex) => {
     const down = scale === 1 ? image : blockMeanDownsample(image, scale);
@@ -40,7 +43,7 @@ export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: Pyr
         for (let zi = 0; zi < z; zi++) {
           const from = zi * perPlane * mapPlane;
           const part = { data: map.data.subarray(from, from + slot.count * mapPlane), shape: [slot.count, mh, mw] };
-          const resized = up(part, h, w);
+          const resized = up(part, h, w, win);
           for (let k = 0; k < slot.count; k++) {
             out.data.set(resized.data.subarray(k * fullPlane, (k + 1) * fullPlane), ((slot.featureOffset + k) * z + zi) * fullPlane);
           }

@@ -44,6 +44,31 @@ describe('pyramid: GPU vs CPU reference', () => {
   }
 });
 
+describe('pyramid output window', () => {
+  it('equals the same region cut from the full output (GPU and CPU)', async () => {
+    const ctx = gpu();
+    const fe = toyExtractor('rgb-net');
+    const opts: PyramidOptions = { scalings: [1, 2], order: 1, useMinFeatures: false, channelMode: 'multi' };
+    const shape = [2, 1, 16, 20];
+    const data = randomFloats(2 * 16 * 20, 12);
+    const full = extractPyramidCpu(fe, { data, shape }, opts);
+    const window = { y0: 4, x0: 6, height: 7, width: 9 };
+    const F = full.shape[0];
+    const cut = new Float32Array(F * 7 * 9);
+    for (let f = 0; f < F; f++) for (let y = 0; y < 7; y++) for (let x = 0; x < 9; x++) cut[(f * 7 + y) * 9 + x] = full.data[(f * 16 + y + 4) * 20 + x + 6];
+    expectClose(extractPyramidCpu(fe, { data, shape }, opts, window).data, cut, { atol: 0, rtol: 0 }, [F, 1, 7, 9], 'CPU window');
+    const image = ctx.upload(data, shape, 'image');
+    const batch = ctx.batch('window');
+    const feats = extractPyramidGpu(batch, fe, image, opts, window);
+    const result = batch.read(feats);
+    await batch.submit();
+    expect(feats.shape).toEqual([F, 1, 7, 9]);
+    expectClose(await result, cut, TOL, [F, 1, 7, 9], 'GPU window');
+    image.dispose();
+    feats.dispose();
+  });
+});
+
 describe('pyramid: order and layout (CPU reference)', () => {
   it('grey through an RGB network: series = channels replicated ×3; order scale → series → layer → map', () => {
     const fe = toyExtractor('rgb-net');

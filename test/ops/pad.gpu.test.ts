@@ -74,13 +74,38 @@ describe('crop: GPU vs CPU reference (exact)', () => {
         const shape = [2, h, w];
         const data = randomFloats(2 * h * w, seed++);
         const expected = ref.crop({ data, shape }, pads);
-        const got = await runGpu(crop, data, shape, pads);
+        const got = await runGpu((b, t, p) => crop(b, t, p), data, shape, pads);
         expect(got.shape).toEqual(expected.shape);
         expectClose(got.data, expected.data, EXACT, expected.shape, `crop ${h}x${w}`);
         const padded = ref.reflectPad({ data, shape }, pads);
         expectClose(ref.crop(padded, pads).data, data, EXACT, shape, 'crop ∘ pad = identity');
       }
     }
+  });
+});
+
+describe('crop pasted into a larger image', () => {
+  it('writes the crop at an offset with plane and row strides, leaving the rest untouched', async () => {
+    const ctx = gpu();
+    const data = randomFloats(2 * 6 * 7, 77);
+    const src = ctx.upload(data, [2, 6, 7], 'src');
+    const big = ctx.upload(new Float32Array(3 * 10 * 12).fill(-9), [3, 10, 12], 'big');
+    const batch = ctx.batch('paste');
+    const pads = { top: 1, bottom: 2, left: 2, right: 1 }; // → 3×4 crop
+    crop(batch, src, pads, { tensor: big, offset: 120 + 2 * 12 + 5, planeStride: 120, rowStride: 12 });
+    const result = batch.read(big);
+    await batch.submit();
+    const got = await result;
+    const cropped = ref.crop({ data, shape: [2, 6, 7] }, pads);
+    const expected = new Float32Array(3 * 10 * 12).fill(-9);
+    for (let p = 0; p < 2; p++) {
+      for (let y = 0; y < 3; y++) {
+        for (let x = 0; x < 4; x++) expected[120 + 2 * 12 + 5 + p * 120 + y * 12 + x] = cropped.data[(p * 3 + y) * 4 + x];
+      }
+    }
+    expectClose(got, expected, EXACT, [3, 10, 12], 'pasted crop');
+    src.dispose();
+    big.dispose();
   });
 });
 

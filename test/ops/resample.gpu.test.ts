@@ -85,6 +85,27 @@ describe('upsampling: GPU vs CPU reference', () => {
     stack.dispose();
   });
 
+  it('computes only a window of the full output, identical to cutting the full result', async () => {
+    const ctx = gpu();
+    const data = randomFloats(2 * 5 * 6, 8);
+    const src = ctx.upload(data, [2, 5, 6], 'src');
+    for (const mode of ['nearest', 'bilinear'] as const) {
+      const window = { y0: 3, x0: 7, height: 9, width: 10 };
+      const batch = ctx.batch('window');
+      const out = resample(batch, src, 20, 24, mode, { window });
+      const result = batch.read(out);
+      await batch.submit();
+      expect(out.shape).toEqual([2, 9, 10]);
+      const full = REF[mode]({ data, shape: [2, 5, 6] }, 20, 24);
+      const cut = new Float32Array(2 * 9 * 10);
+      for (let p = 0; p < 2; p++) for (let y = 0; y < 9; y++) for (let x = 0; x < 10; x++) cut[(p * 9 + y) * 10 + x] = full.data[(p * 20 + y + 3) * 24 + x + 7];
+      expectClose(await result, cut, TOL[mode], [2, 9, 10], `${mode} window`);
+      expectClose(REF[mode]({ data, shape: [2, 5, 6] }, 20, 24, window).data, cut, EXACT, [2, 9, 10], `${mode} reference window`);
+      out.dispose();
+    }
+    src.dispose();
+  });
+
   it('reads a sub-range of source planes', async () => {
     const ctx = gpu();
     const data = randomFloats(4 * 2 * 3, 6);
