@@ -44,3 +44,22 @@ export class KernelDescriptorError extends ConvpaintError {}
 
 /** A trained-model file or in-memory model whose arrays are inconsistent (wrong sizes, bad indices, unknown version). */
 export class ModelFormatError extends ConvpaintError {}
+
+/**
+ * The VGG16 ImageNet weights are not installed (and no weights were given). The message says how
+ * to install them and where they would go.
+ */
+export class WeightsNotFoundError extends ConvpaintError {}
+
+/** A weights file whose tensors do not fit the network (missing names, wrong shapes or dtypes). */
+export class WeightsFormatError extends ConvpaintError {}
+
+/**
+ * A PyTorch checkpoint (.pth) we cannot or will not read: not a zip/pickle, a truncated archive,
+ * or a pickle using an opcode or global outside the small set torch state dicts need (the reader
+ * never executes code).
+ */
+export class CheckpointFormatError extends ConvpaintError {}
+
+/** A download failed, or its bytes do not match the checksum its name promises. */
+export class DownloadError extends ConvpaintError {}

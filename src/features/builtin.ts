@@ -2,8 +2,11 @@
  * The extractors shipped with convpaint-webgpu, in the order `getFeModelsTypes()` lists them.
  * Each extractor module exports an `ExtractorEntry`; add new ones here.
  */
+import { gaussianFeaturesEntry } from './gaussian.js';
+import { ilastikEntry } from './ilastik.js';
 import type { ExtractorEntry } from './registry.js';
+import { vgg16Entry } from './vgg16.js';
 
 export function builtinExtractors(): ExtractorEntry[] {
-  return [];
+  return [vgg16Entry, gaussianFeaturesEntry, ilastikEntry];
 }

@@ -48,8 +48,12 @@ export class BufferPool {
     readonly maxBufferBytes: number,
   ) {}
 
-  /** Lends a storage buffer of at least `bytes` bytes (usage STORAGE | COPY_SRC | COPY_DST). */
-  acquire(bytes: number, label: string): GPUBuffer {
+  /**
+   * Lends a storage buffer of at least `bytes` bytes (usage STORAGE | COPY_SRC | COPY_DST).
+   * `fresh` skips the free list: for buffers filled by `queue.writeBuffer`, which runs before any
+   * not-yet-submitted batch — a reused buffer might still be read or written by recorded work.
+   */
+  acquire(bytes: number, label: string, fresh = false): GPUBuffer {
     if (this.disposed) throw new DisposedError('the GPU buffer pool was disposed (its GpuContext is gone)');
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
       throw new BufferTooLargeError(`buffer "${label}": invalid size ${bytes} bytes`);
@@ -61,7 +65,7 @@ export class BufferPool {
       );
     }
     const size = Math.min(sizeClass(bytes), Math.max(this.maxBufferBytes - (this.maxBufferBytes % 4), 16));
-    const list = this.free.get(size);
+    const list = fresh ? undefined : this.free.get(size);
     let buffer = list?.pop();
     if (buffer) {
       this.freeTotal -= size;

@@ -236,10 +236,15 @@ export class GpuContext {
     return new GpuTensor(this.pool, shape, dtype, label);
   }
 
-  /** Uploads host data into a new tensor (queued; ordered before later submits). */
+  /**
+   * Uploads host data into a new tensor. The write is queued at once, ahead of any batch not yet
+   * submitted, so the tensor always gets a buffer no recorded work can still be using; it may be
+   * called while a batch is being recorded.
+   */
   upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], label: string): GpuTensor {
     const dtype: GpuDtype = data instanceof Float32Array ? 'f32' : data instanceof Uint32Array ? 'u32' : 'i32';
-    const t = this.tensor(shape, label, dtype);
+    this.checkAlive();
+    const t = new GpuTensor(this.pool, shape, dtype, label, true);
     if (data.length !== t.size) {
       t.dispose();
       throw new KernelDescriptorError(`upload "${label}": ${data.length} values for shape [${shape.join(',')}] (${t.size})`);

@@ -27,10 +27,11 @@ export class GpuTensor {
     shape: readonly number[],
     readonly dtype: GpuDtype,
     readonly label: string,
+    fresh = false,
   ) {
     this.shape = Object.freeze([...shape]);
     this.size = elementCount(shape);
-    this.buf = pool.acquire(this.byteLength, label);
+    this.buf = pool.acquire(this.byteLength, label, fresh);
   }
 
   /** Bytes of data (the pooled buffer may be larger). */

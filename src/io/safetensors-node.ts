@@ -3,8 +3,9 @@
  * stays free of Node imports for the browser build).
  */
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+
+import { writeFileAtomic } from './atomic-write.js';
 
 import {
   readSafetensors,
@@ -40,22 +41,5 @@ export async function writeSafetensorsFile(
   tensors: Readonly<Record<string, TensorInput>> | readonly NamedTensorInput[],
   metadata?: Readonly<Record<string, string>>,
 ): Promise<void> {
-  const bytes = writeSafetensors(tensors, metadata);
-  // Same directory, so the rename cannot cross file systems; pid and random suffix so concurrent
-  // writers (threads, processes) never share a temporary file.
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    // 'wx' refuses to follow or reuse anything already at that name.
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
-  }
+  await writeFileAtomic(path, writeSafetensors(tensors, metadata));
 }

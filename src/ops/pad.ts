@@ -101,3 +101,38 @@ export function crop(batch: GpuBatch, src: GpuTensor, pads: Pads, target?: CropT
   });
   return dst;
 }
+
+/**
+ * Cuts the tile `box` (in the padded frame) out of plane z of a [C, Z, H, W] stack, giving
+ * [C, 1, box height, box width] — the input of one feature-extraction tile.
+ */
+export function cropTile(batch: GpuBatch, src: GpuTensor, z: number, box: { y0: number; x0: number; y1: number; x1: number }, label = `${src.label}/tile`): GpuTensor {
+  if (src.shape.length !== 4) throw new ShapeError(`cropTile: "${src.label}" must be [C,Z,H,W], got [${src.shape.join(',')}]`);
+  const [c, zs, h, w] = src.shape;
+  const th = box.y1 - box.y0;
+  const tw = box.x1 - box.x0;
+  if (z < 0 || z >= zs || box.y0 < 0 || box.x0 < 0 || box.y1 > h || box.x1 > w || th < 1 || tw < 1) {
+    throw new ShapeError(`cropTile: plane ${z}, box ${JSON.stringify(box)} is outside [${src.shape.join(',')}]`);
+  }
+  const dst = batch.tensor([c, 1, th, tw], label);
+  batch.dispatch(CROP, {
+    uniforms: {
+      planes: c,
+      src_h: h,
+      src_w: w,
+      dst_h: th,
+      dst_w: tw,
+      top: box.y0,
+      left: box.x0,
+      src_offset: z * h * w,
+      src_plane_stride: zs * h * w,
+      dst_offset: 0,
+      dst_plane_stride: th * tw,
+      dst_row_stride: tw,
+    },
+    bindings: { src, dst },
+    workgroups: grid2d(tw, th, c),
+    label,
+  });
+  return dst;
+}

@@ -68,3 +68,21 @@ export function crop(src: Planar, pads: Pads): Planar {
   }
   return out;
 }
+
+/** Tile `box` of plane z of a [C, Z, H, W] stack → [C, 1, th, tw] (see ops/pad.ts cropTile). */
+export function cropTile(src: Planar, z: number, box: { y0: number; x0: number; y1: number; x1: number }): Planar {
+  const [c, zs, h, w] = src.shape;
+  const th = box.y1 - box.y0;
+  const tw = box.x1 - box.x0;
+  if (src.shape.length !== 4 || z < 0 || z >= zs || box.y0 < 0 || box.x0 < 0 || box.y1 > h || box.x1 > w || th < 1 || tw < 1) {
+    throw new ShapeError(`cropTile: plane ${z}, box ${JSON.stringify(box)} is outside [${src.shape.join(',')}]`);
+  }
+  const out = planar([c, 1, th, tw]);
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < th; y++) {
+      const from = ((ch * zs + z) * h + box.y0 + y) * w + box.x0;
+      out.data.set(src.data.subarray(from, from + tw), (ch * th + y) * tw);
+    }
+  }
+  return out;
+}

@@ -52,7 +52,7 @@ describe('dispatch checks against the reflected shader', () => {
     const ctx = gpu();
     const src = ctx.upload(new Float32Array(4), [2, 2], 'src');
     const batch = ctx.batch('checks');
-    const uniforms = { planes: 1, src_h: 2, src_w: 2, dst_h: 2, dst_w: 2, top: 0, left: 0, src_offset: 0, src_plane_stride: 4, dst_offset: 0, dst_plane_stride: 4 };
+    const uniforms = { planes: 1, src_h: 2, src_w: 2, dst_h: 2, dst_w: 2, top: 0, left: 0, src_offset: 0, src_plane_stride: 4, dst_offset: 0, dst_plane_stride: 4, dst_row_stride: 2 };
     expect(() => batch.dispatch(PAD, { uniforms, bindings: { src, out: src }, workgroups: [1, 1, 1] })).toThrow(KernelDescriptorError);
     expect(() => batch.dispatch(PAD, { uniforms, bindings: { src, out: src }, workgroups: [1, 1, 1] })).toThrow(/binds \[src, dst\]/);
     const { top: _omit, ...missing } = uniforms;
@@ -68,7 +68,7 @@ describe('dispatch checks against the reflected shader', () => {
     const batch = ctx.batch('aliasing batch');
     // Binding one buffer as both read-only and writable storage is invalid in WebGPU.
     batch.dispatch(PAD, {
-      uniforms: { planes: 1, src_h: 4, src_w: 4, dst_h: 4, dst_w: 4, top: 0, left: 0, src_offset: 0, src_plane_stride: 16, dst_offset: 0, dst_plane_stride: 16 },
+      uniforms: { planes: 1, src_h: 4, src_w: 4, dst_h: 4, dst_w: 4, top: 0, left: 0, src_offset: 0, src_plane_stride: 16, dst_offset: 0, dst_plane_stride: 16, dst_row_stride: 4 },
       bindings: { src: t, dst: t },
       workgroups: [1, 1, 1],
     });
@@ -83,7 +83,7 @@ describe('dispatch checks against the reflected shader', () => {
       const t = ctx.upload(new Float32Array(16), [4, 4], 't');
       const batch = ctx.batch('debug batch');
       batch.dispatch(PAD, {
-        uniforms: { planes: 1, src_h: 4, src_w: 4, dst_h: 4, dst_w: 4, top: 0, left: 0, src_offset: 0, src_plane_stride: 16, dst_offset: 0, dst_plane_stride: 16 },
+        uniforms: { planes: 1, src_h: 4, src_w: 4, dst_h: 4, dst_w: 4, top: 0, left: 0, src_offset: 0, src_plane_stride: 16, dst_offset: 0, dst_plane_stride: 16, dst_row_stride: 4 },
         bindings: { src: t, dst: t },
         workgroups: [1, 1, 1],
         label: 'the-culprit',
@@ -110,6 +110,23 @@ describe('tensors and the buffer pool', () => {
     expect(() => a.buffer).toThrow(DisposedError);
     expect(() => a.buffer).toThrow(/"a" was used after dispose/);
     b.dispose();
+  });
+
+  it('uploads while recording never overwrite a buffer that recorded work still uses', async () => {
+    const ctx = gpu();
+    const batch = ctx.batch('upload hazard');
+    const reads: Array<Promise<Float32Array>> = [];
+    for (let i = 0; i < 4; i++) {
+      // each upload lands in the pool right after its consumer is recorded and released
+      const t = ctx.upload(new Float32Array(16).fill(i), [4, 4], `data${i}`);
+      const out = reflectPad(batch, t, { top: 0, bottom: 0, left: 0, right: 0 });
+      reads.push(batch.read(out));
+      t.dispose();
+      out.dispose();
+    }
+    await batch.submit();
+    const got = await Promise.all(reads);
+    expect(got.map((d) => d[0])).toEqual([0, 1, 2, 3]);
   });
 
   it('size classes waste at most 1/8', () => {

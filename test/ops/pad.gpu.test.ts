@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crop, reflectPad, zeroPad } from '../../src/ops/pad.js';
+import { crop, cropTile, reflectPad, zeroPad } from '../../src/ops/pad.js';
 import * as ref from '../../src/reference/pad.js';
 import { ShapeError } from '../../src/errors.js';
 import { SIZES } from '../helpers/grid.js';
@@ -106,6 +106,30 @@ describe('crop pasted into a larger image', () => {
     expectClose(got, expected, EXACT, [3, 10, 12], 'pasted crop');
     src.dispose();
     big.dispose();
+  });
+});
+
+describe('cropTile: GPU vs CPU reference (exact)', () => {
+  it('cuts one plane of every channel of a [C,Z,H,W] stack', async () => {
+    const ctx = gpu();
+    const shape = [3, 4, 31, 64];
+    const data = randomFloats(3 * 4 * 31 * 64, 91);
+    const src = ctx.upload(data, shape, 'stack');
+    for (const [z, box] of [
+      [0, { y0: 0, x0: 0, y1: 31, x1: 64 }],
+      [2, { y0: 5, x0: 7, y1: 12, x1: 40 }],
+      [3, { y0: 30, x0: 63, y1: 31, x1: 64 }],
+    ] as const) {
+      const expected = ref.cropTile({ data, shape }, z, box);
+      const batch = ctx.batch('tile');
+      const out = cropTile(batch, src, z, box);
+      const result = batch.read(out);
+      await batch.submit();
+      expect(out.shape).toEqual(expected.shape);
+      expectClose(await result, expected.data, EXACT, expected.shape, `tile z=${z}`);
+      out.dispose();
+    }
+    src.dispose();
   });
 });
 

@@ -1,0 +1,87 @@
+/**
+ * An engine runs the heavy part of the pipeline — features, training rows, prediction — on one
+ * device: `GpuEngine` (WebGPU kernels, one batch per call, features never leave the GPU) or
+ * `CpuEngine` (the plain-TypeScript references; the `device: 'cpu'` fallback). Both follow the
+ * same tile plan (tiling.ts), so they produce the same rows and labels.
+ */
+import type { TreeEnsemble } from '../classifiers/forest.js';
+import type { FeatureExtractor } from '../features/extractor.js';
+import type { PyramidOptions } from '../features/plan.js';
+import type { Labels3D } from './dims.js';
+import { overallPaddings } from './padding.js';
+import type { PaddedGeometry } from './tiling.js';
+
+/** A normalised, rescaled image ready for feature extraction. */
+export interface PreparedImage {
+  data: Float32Array;
+  shape: [number, number, number, number];
+}
+
+export interface TrainingRows {
+  /** Row-major [n, F]. */
+  x: Float32Array;
+  y: Int32Array;
+  /** Flat z·H·W + y·W + x of each row in the (rescaled) image. */
+  coords: Uint32Array;
+  nFeatures: number;
+}
+
+export interface PredictOptions {
+  /** Use the reference's 1000-pixel blocks (`tile_image`); blocks are used anyway when needed. */
+  tileImage: boolean;
+  /** `seg_smoothening`: majority filter radius, applied when > 1. */
+  smoothing: number;
+  /** Size to bring the probabilities back to (after `image_downsample`), else the image's. */
+  outputSize?: [number, number];
+  wantProbas: boolean;
+  wantLabels: boolean;
+}
+
+export interface Prediction {
+  /** [K, Z, H, W] probabilities (classes in ascending class value order). */
+  probas?: Float32Array;
+  /** [Z, H, W] class indices. */
+  classIndex?: Uint32Array;
+  shape: [number, number, number];
+}
+
+export interface ProgressSink {
+  (stage: string, done: number, total: number): void;
+}
+
+export interface Engine {
+  readonly kind: 'webgpu' | 'cpu';
+  trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows>;
+  predict(fe: FeatureExtractor, model: TreeEnsemble, image: PreparedImage, pyramid: PyramidOptions, options: PredictOptions, progress?: ProgressSink): Promise<Prediction>;
+  /** [F, Z, H, W] features of the whole image. */
+  featureImage(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, tileImage: boolean, progress?: ProgressSink): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export function paddedGeometry(fe: FeatureExtractor, pyramid: PyramidOptions, height: number, width: number): PaddedGeometry {
+  const p = overallPaddings(fe.padding, fe.patchSize, pyramid.scalings, height, width);
+  return {
+    pads: { top: p.top, bottom: p.bottom, left: p.left, right: p.right },
+    alignment: p.alignment,
+    height,
+    width,
+    paddedH: height + p.top + p.bottom,
+    paddedW: width + p.left + p.right,
+  };
+}
+
+/** Concatenates per-tile rows into one set. */
+export function concatRows(parts: Array<{ x: Float32Array; y: Int32Array; coords: Uint32Array }>, nFeatures: number): TrainingRows {
+  const n = parts.reduce((a, p) => a + p.y.length, 0);
+  const x = new Float32Array(n * nFeatures);
+  const y = new Int32Array(n);
+  const coords = new Uint32Array(n);
+  let at = 0;
+  for (const p of parts) {
+    x.set(p.x, at * nFeatures);
+    y.set(p.y, at);
+    coords.set(p.coords, at);
+    at += p.y.length;
+  }
+  return { x, y, coords, nFeatures };
+}
