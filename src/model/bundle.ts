@@ -39,7 +39,7 @@ export function writeBundle(c: BundleContents): Uint8Array {
   if (c.classifier) {
     const s = serializeForest(c.classifier);
     tensors.push(...s.tensors);
-    for (const [k, v] of Object.entries(s.metadata)) metadata[`forest.${k}`] = v;
+    Object.assign(metadata, s.metadata);
     metadata.classes = JSON.stringify(Array.from(c.classifier.classes));
   }
   const memory = c.memory;
