@@ -78,10 +78,10 @@ function recordTiled(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, re
   for (let ty = 0; ty < SIDE / TILE; ty++) {
     for (let tx = 0; tx < SIDE / TILE; tx++) {
       const span = TILE + 2 * p;
-      const window = crop(batch, padded, { top: ty * TILE, left: tx * TILE, bottom: full - ty * TILE - span, right: full - tx * TILE - span }, `bench/tile${ty}${tx}`);
+      const window = crop(batch, padded, { top: ty * TILE, left: tx * TILE, bottom: full - ty * TILE - span, right: full - tx * TILE - span }, undefined, `bench/tile${ty}${tx}`);
       const [maps] = fe.extractGpu(batch, window);
       window.dispose();
-      const core = crop(batch, maps, { top: p, bottom: p, left: p, right: p }, `bench/tile${ty}${tx}/features`);
+      const core = crop(batch, maps, { top: p, bottom: p, left: p, right: p }, undefined, `bench/tile${ty}${tx}/features`);
       maps.dispose();
       if (read) reads.push(batch.read(core));
       core.dispose();

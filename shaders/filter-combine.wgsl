@@ -38,7 +38,7 @@ override WG_Y: u32;
 @group(0) @binding(3) var<storage, read> c: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
 
-// Pixel index within a plane and the plane number, or false when outside the stack.
+// (pixel index within its plane, plane number, 1 if inside the stack else 0).
 fn pixel(gid: vec3<u32>) -> vec3<u32> {
   let inside = gid.x < params.width && gid.y < params.height && gid.z < params.planes;
   return vec3<u32>(gid.y * params.width + gid.x, gid.z, select(0u, 1u, inside));
