@@ -45,6 +45,12 @@ export interface FeatureExtractor {
   readonly layerKeys: readonly string[] | null;
   /** Whether features depend on the whole image (then tiling would change results). */
   readonly hasGlobalContext: boolean;
+  /**
+   * The reference's implementation converts integer images to floats in [0, 1] itself
+   * (scikit-image's `img_as_float`, used by the Gaussian FE); this only matters when the image is
+   * not normalised (`normalize` 1 or `skipNorm`).
+   */
+  readonly integerInputToUnitRange?: boolean;
 
   /** The FE's parameter defaults, overlaid on the Convpaint defaults by `getFeDefaults()`. */
   defaultParams(): FeParamDefaults;

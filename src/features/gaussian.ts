@@ -51,6 +51,8 @@ class GaussianFeatures implements FeatureExtractor {
   readonly layerStrides = [1] as const;
   readonly layerKeys = null;
   readonly hasGlobalContext = false;
+  // skimage.filters.gaussian(preserve_range=False) turns integer input into [0, 1] floats.
+  readonly integerInputToUnitRange = true;
 
   private readonly kernel = scipyGaussian(GAUSSIAN_FE_SIGMA, 4);
   private readonly kernels = new GpuKernelSet([this.kernel], 'gaussian_features');

@@ -92,3 +92,14 @@ export function normalizeImage(
   }
   return { data: out, warnings };
 }
+
+/**
+ * scikit-image's `img_as_float` for integer images: unsigned ÷ dtype max → [0, 1], signed ÷ dtype
+ * max → [−1, 1]; floats unchanged. In place on the float32 copy.
+ */
+export function integerToUnitRange(source: ImageData, values: Float32Array): void {
+  const range = dtypeRange(source);
+  if (!range) return;
+  const max = range[1];
+  for (let i = 0; i < values.length; i++) values[i] = values[i] / max;
+}

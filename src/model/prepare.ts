@@ -7,7 +7,7 @@ import type { FeatureExtractor } from '../features/extractor.js';
 import { asList, checkFinite, prepareAnnotations, prepareImageDims, selectChannels } from './dims.js';
 import type { Image4D, Labels3D, NdArray } from './dims.js';
 import type { PreparedImage } from './engine.js';
-import { normalizeImage } from './normalize.js';
+import { integerToUnitRange, normalizeImage } from './normalize.js';
 import type { ChannelMode } from './param.js';
 import { rescaleImage, rescaleLabels } from './rescale.js';
 
@@ -44,6 +44,7 @@ export function prepareImages(input: unknown, fe: FeatureExtractor, s: PrepareSe
   const normalize = s.skipNorm ? 1 : s.normalize;
   const images = raw.map((img) => {
     const n = normalizeImage(img.data, img.shape, normalize, fe.normMode, dims.channelMode);
+    if (normalize === 1 && fe.integerInputToUnitRange) integerToUnitRange(img.data, n.data);
     warnings.push(...n.warnings);
     const r = rescaleImage(n.data, img.shape, s.imageDownsample);
     return { data: r.data, shape: r.shape as [number, number, number, number] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { overallPaddings } from '../../src/model/padding.js';
-import { normalizeImage } from '../../src/model/normalize.js';
+import { integerToUnitRange, normalizeImage } from '../../src/model/normalize.js';
 
 describe('overall paddings (REFERENCE.md §4.5 examples)', () => {
   it('default vgg (pad 1, [1,2,4]): H 252 → 4/4, H 250 → 4/6', () => {
@@ -47,6 +47,21 @@ describe('normalisation (REFERENCE.md §4.3)', () => {
     const grey = normalizeImage(Uint8Array.from([0, 10]), [1, 1, 1, 2], 2, 'imagenet', 'single').data;
     expect(Array.from(grey)).toEqual([-1, 1]); // not rgb → z-score
   });
+  it('img_as_float for the Gaussian FE without normalisation: uint8 ÷ 255, int16 ÷ 32767, floats kept', () => {
+    const u8 = Uint8Array.from([0, 51, 255]);
+    const out = normalizeImage(u8, [1, 1, 1, 3], 1, 'default', 'single').data;
+    integerToUnitRange(u8, out);
+    expect(Array.from(out)).toEqual([0, Math.fround(0.2), 1]);
+    const i16 = Int16Array.from([-32767, 32767]);
+    const o16 = normalizeImage(i16, [1, 1, 1, 2], 1, 'default', 'single').data;
+    integerToUnitRange(i16, o16);
+    expect(Array.from(o16)).toEqual([-1, 1]);
+    const f = Float32Array.from([3.5]);
+    const of = normalizeImage(f, [1, 1, 1, 1], 1, 'default', 'single').data;
+    integerToUnitRange(f, of);
+    expect(of[0]).toBe(3.5);
+  });
+
   it('normalize 1 passes raw values', () => {
     expect(Array.from(normalizeImage(Uint8Array.from([0, 255]), [1, 1, 1, 2], 1, 'imagenet', 'rgb').data)).toEqual([0, 255]);
   });
