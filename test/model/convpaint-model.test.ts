@@ -231,6 +231,20 @@ describe('training and segmentation (gaussian, CPU engine)', () => {
     await expect(m.segment(s.image)).rejects.toThrow(DisposedError);
   });
 
+  it('reports progress through onProgress (features, training, prediction)', async () => {
+    const events: Array<{ stage: string; done: number; total: number }> = [];
+    const m = await ConvpaintModel.create({ alias: 'gaussian' }, { device: 'cpu', onProgress: (e) => events.push(e) });
+    const s = squareScene(32);
+    await m.train(s.image, s.annotations);
+    await m.segment(s.image);
+    const stages = new Set(events.map((e) => e.stage));
+    for (const stage of ['features', 'gbdt', 'predict']) expect(stages, stage).toContain(stage);
+    for (const e of events) expect(e.done).toBeLessThanOrEqual(e.total);
+    const gbdt = events.filter((e) => e.stage === 'gbdt');
+    expect(gbdt.at(-1)).toEqual({ stage: 'gbdt', done: 100, total: 100 });
+    m.dispose();
+  });
+
   it('lists in, lists out; images may differ in size', async () => {
     const m = await ConvpaintModel.create({ alias: 'gaussian' }, CPU);
     const a = squareScene(24, 1);
