@@ -28,15 +28,17 @@ const IMAGE = { data: base.get('image').data as Uint8Array, shape: [3, 384, 512]
 const ANNOTATIONS = { data: base.get('annotations').data as Uint8Array, shape: [384, 512] };
 const TRUTH = golden('vgg_rgb_e2e').get('truth').data as Uint8Array;
 
+// ilastik's golden result is for the random forest only (the filter-bank issue asks for that one).
 const CASES = [
-  { alias: 'gaussian', file: 'gaussian_rgb_e2e' },
-  { alias: 'vgg', file: 'vgg_rgb_e2e' },
-  { alias: 'vgg-m', file: 'vgg_m_rgb_e2e' },
+  { alias: 'gaussian', file: 'gaussian_rgb_e2e', gbdt: true },
+  { alias: 'vgg', file: 'vgg_rgb_e2e', gbdt: true },
+  { alias: 'vgg-m', file: 'vgg_m_rgb_e2e', gbdt: true },
+  { alias: 'ilastik', file: 'ilastik_rgb_e2e', gbdt: false },
 ];
 
 describe('end to end vs the reference (RGB test image)', () => {
   for (const c of CASES) {
-    it(`${c.alias}: accuracy ≥ reference − 1 point with RF and GBDT; RF agrees ≥ 95 % with the reference's segmentation`, async () => {
+    it(`${c.alias}: accuracy ≥ reference − 1 point with RF${c.gbdt ? ' and GBDT' : ''}; RF agrees ≥ 95 % with the reference's segmentation`, async () => {
       const reference = JSON.parse(readFileSync(sharedPath(`golden/${c.file}.accuracy.json`), 'utf8')).accuracy_unscribbled_vs_truth as number;
       const refSeg = golden(c.file).get('segmentation').data as Int32Array;
       const m = await ConvpaintModel.create({ alias: c.alias }, { device: gpu(), weights: TEST_WEIGHTS });
@@ -46,13 +48,16 @@ describe('end to end vs the reference (RGB test image)', () => {
       const rf = (await m.segment(IMAGE)) as LabelImage;
       const rfAccuracy = agreement(rf.data, TRUTH, ANNOTATIONS.data);
       const rfAgreement = agreement(rf.data, refSeg);
-      await m.train(IMAGE, ANNOTATIONS, { useRf: false, memoryMode: true, imgIds: 'test' });
-      const gbdt = (await m.segment(IMAGE)) as LabelImage;
-      const gbdtAccuracy = agreement(gbdt.data, TRUTH, ANNOTATIONS.data);
+      let gbdtAccuracy = Number.NaN;
+      if (c.gbdt) {
+        await m.train(IMAGE, ANNOTATIONS, { useRf: false, memoryMode: true, imgIds: 'test' });
+        const gbdt = (await m.segment(IMAGE)) as LabelImage;
+        gbdtAccuracy = agreement(gbdt.data, TRUTH, ANNOTATIONS.data);
+        expect(gbdtAccuracy).toBeGreaterThanOrEqual(reference - 0.01);
+      }
       console.log(`[e2e] ${c.alias}: reference ${reference.toFixed(4)}, RF ${rfAccuracy.toFixed(4)} (agreement ${rfAgreement.toFixed(4)}), GBDT ${gbdtAccuracy.toFixed(4)}`);
       expect(rf.shape).toEqual([384, 512]);
       expect(rfAccuracy).toBeGreaterThanOrEqual(reference - 0.01);
-      expect(gbdtAccuracy).toBeGreaterThanOrEqual(reference - 0.01);
       expect(rfAgreement).toBeGreaterThanOrEqual(0.95);
       m.dispose();
     }, 900_000); // vgg-m on a software driver with two cores: minutes, not seconds
