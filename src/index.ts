@@ -19,6 +19,7 @@ export type {
   PredictCallOptions,
   LabelImage,
   FloatImage,
+  TrainingRowsResult,
 } from './model/convpaint-model.js';
 export { Param, PARAM_KEYS, FE_KEYS, validateParam, convpaintDefaults } from './model/param.js';
 export type { ParamValues, ParamKey, ChannelMode, LayerSpec } from './model/param.js';

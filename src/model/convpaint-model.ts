@@ -85,6 +85,12 @@ export interface FloatImage {
   shape: number[];
 }
 
+/** Training rows: features `[n, F]` of labelled pixels and their labels. */
+export interface TrainingRowsResult {
+  features: FloatImage;
+  targets: Int32Array;
+}
+
 type ImageInput = { data: ArrayLike<number>; shape: number[] } | Array<{ data: ArrayLike<number>; shape: number[] }>;
 
 /** Budget for one tile's GPU buffers; keeps every binding under the device's limits. */
@@ -387,11 +393,41 @@ export class ConvpaintModel {
   }
 
   /** Features [F, ...spatial] of the whole image, restored to its size. */
-  async getFeatureImage(image: ImageInput, options: PredictCallOptions = {}): Promise<FloatImage | FloatImage[]> {
+  async getFeatureImage(image: ImageInput, options?: PredictCallOptions): Promise<FloatImage | FloatImage[]>;
+  /**
+   * The seed API's annotated form: with `annotations`, the training rows instead — features of
+   * every labelled pixel `[n, F]` (rows in image order, pixels in raster order per tile) and
+   * their labels, exactly what `train` would fit on (after `image_downsample`).
+   */
+  async getFeatureImage(image: ImageInput, options: PredictCallOptions & { annotations: ImageInput }): Promise<TrainingRowsResult>;
+  async getFeatureImage(image: ImageInput, options: PredictCallOptions & { annotations?: ImageInput } = {}): Promise<FloatImage | FloatImage[] | TrainingRowsResult> {
     this.assertAlive();
     await this.refreshFe();
     const input = this.prepare(image, options);
     const pyramid = this.pyramid(input);
+    if (options.annotations !== undefined) {
+      const warnings: string[] = [];
+      const labels = prepareLabels(options.annotations, input, this.param.image_downsample ?? 1, warnings);
+      warnings.forEach((w) => this.warn(w));
+      const f = totalFeatures(this.fe, input.images[0].shape[0], pyramid);
+      const xs: Float32Array[] = [];
+      const ys: Int32Array[] = [];
+      for (const [i, img] of input.images.entries()) {
+        const rows = await this.engine.trainingRows(this.fe, img, labels[i], pyramid, this.param.tile_annotations ?? true, this.progress('features'));
+        xs.push(rows.x);
+        ys.push(rows.y);
+      }
+      const n = ys.reduce((a, y) => a + y.length, 0);
+      const data = new Float32Array(n * f);
+      const targets = new Int32Array(n);
+      let at = 0;
+      xs.forEach((x, i) => {
+        data.set(x, at * f);
+        targets.set(ys[i], at);
+        at += ys[i].length;
+      });
+      return { features: { data, shape: [n, f] }, targets };
+    }
     const out: FloatImage[] = [];
     for (const [i, img] of input.images.entries()) {
       const [c, z, h, w] = img.shape;

@@ -231,6 +231,23 @@ describe('training and segmentation (gaussian, CPU engine)', () => {
     await expect(m.segment(s.image)).rejects.toThrow(DisposedError);
   });
 
+  it('getFeatureImage with annotations returns the training rows (the seed API form)', async () => {
+    const m = await ConvpaintModel.create({ feName: 'gaussian_features', fe_scalings: [1, 2] }, CPU);
+    const s = squareScene(32);
+    const rows = await m.getFeatureImage(s.image, { annotations: s.annotations });
+    const n = s.annotations.data.filter((v) => v > 0).length;
+    expect(rows.features.shape).toEqual([n, 2]);
+    expect(new Set(rows.targets)).toEqual(new Set([1, 2]));
+    const full = (await m.getFeatureImage(s.image)) as { data: Float32Array };
+    // every row equals the feature image at some labelled pixel with that label
+    const index = new Map<string, number>();
+    s.annotations.data.forEach((v, p) => {
+      if (v > 0) index.set(`${full.data[p]},${full.data[1024 + p]}`, v);
+    });
+    for (let i = 0; i < n; i++) expect(index.get(`${rows.features.data[2 * i]},${rows.features.data[2 * i + 1]}`)).toBe(rows.targets[i]);
+    m.dispose();
+  });
+
   it('reports progress through onProgress (features, training, prediction)', async () => {
     const events: Array<{ stage: string; done: number; total: number }> = [];
     const m = await ConvpaintModel.create({ alias: 'gaussian' }, { device: 'cpu', onProgress: (e) => events.push(e) });
