@@ -2,6 +2,8 @@
 /** The `convpaint` command. Each subcommand lives in its own module; this file only wires them. */
 import { Command } from 'commander';
 import { gpuInfo } from './gpu-info.js';
+import { registerWeightsCommands } from './weights.js';
+import { registerImageCommands } from './image-commands.js';
 import { ConvpaintError } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -30,6 +32,9 @@ program
     }
     if (!report.kernelCheck.ok) process.exitCode = 1;
   });
+
+registerWeightsCommands(program);
+registerImageCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConvpaintError) {

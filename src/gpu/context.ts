@@ -111,7 +111,14 @@ export class GpuContext {
   ) {
     this.debug = options.debug ?? false;
     this.poisonOutputs = options.poisonOutputs ?? false;
-    const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    // A device never gets limits below WebGPU's defaults (asking for less gives the default), so
+    // caps requested through `limits` are applied here, where buffers are sized.
+    const maxBytes = Math.min(
+      device.limits.maxStorageBufferBindingSize,
+      device.limits.maxBufferSize,
+      options.limits?.maxStorageBufferBindingSize ?? Infinity,
+      options.limits?.maxBufferSize ?? Infinity,
+    );
     this.pool = new BufferPool(device, maxBytes);
     void device.lost.then((info) => {
       this.lostInfo = { reason: String(info.reason), message: info.message };
