@@ -13,6 +13,44 @@ const REFLECT: KernelSpec = { shader: 'pad', entryPoint: 'reflect_pad', override
 const ZERO: KernelSpec = { shader: 'pad', entryPoint: 'zero_pad', overrides: WG_2D };
 const CROP: KernelSpec = { shader: 'pad', entryPoint: 'crop', overrides: WG_2D };
 
+/** The geometry of one pad-family dispatch: planes of src → planes of dst (see pad.wgsl). */
+interface PadDispatch {
+  planes: number;
+  srcH: number;
+  srcW: number;
+  dstH: number;
+  dstW: number;
+  top: number;
+  left: number;
+  srcOffset: number;
+  srcPlaneStride: number;
+  dstOffset: number;
+  dstPlaneStride: number;
+  dstRowStride: number;
+}
+
+function dispatchPad(batch: GpuBatch, spec: KernelSpec, src: GpuTensor, dst: GpuTensor, d: PadDispatch, label: string): void {
+  batch.dispatch(spec, {
+    uniforms: {
+      planes: d.planes,
+      src_h: d.srcH,
+      src_w: d.srcW,
+      dst_h: d.dstH,
+      dst_w: d.dstW,
+      top: d.top,
+      left: d.left,
+      src_offset: d.srcOffset,
+      src_plane_stride: d.srcPlaneStride,
+      dst_offset: d.dstOffset,
+      dst_plane_stride: d.dstPlaneStride,
+      dst_row_stride: d.dstRowStride,
+    },
+    bindings: { src, dst },
+    workgroups: grid2d(d.dstW, d.dstH, d.planes),
+    label,
+  });
+}
+
 function pad(batch: GpuBatch, src: GpuTensor, pads: Pads, spec: KernelSpec, label: string): GpuTensor {
   checkPads(pads);
   const g = tensorGeometry(src, spec.entryPoint);
@@ -20,25 +58,8 @@ function pad(batch: GpuBatch, src: GpuTensor, pads: Pads, spec: KernelSpec, labe
   const dh = g.height + pads.top + pads.bottom;
   const dw = g.width + pads.left + pads.right;
   const dst = batch.tensor([...g.lead, dh, dw], label);
-  batch.dispatch(spec, {
-    uniforms: {
-      planes: g.planes,
-      src_h: g.height,
-      src_w: g.width,
-      dst_h: dh,
-      dst_w: dw,
-      top: pads.top,
-      left: pads.left,
-      src_offset: 0,
-      src_plane_stride: g.height * g.width,
-      dst_offset: 0,
-      dst_plane_stride: dh * dw,
-      dst_row_stride: dw,
-    },
-    bindings: { src, dst },
-    workgroups: grid2d(dw, dh, g.planes),
-    label,
-  });
+  const plane = g.height * g.width;
+  dispatchPad(batch, spec, src, dst, { planes: g.planes, srcH: g.height, srcW: g.width, dstH: dh, dstW: dw, top: pads.top, left: pads.left, srcOffset: 0, srcPlaneStride: plane, dstOffset: 0, dstPlaneStride: dh * dw, dstRowStride: dw }, label);
   return dst;
 }
 
@@ -80,25 +101,8 @@ export function crop(batch: GpuBatch, src: GpuTensor, pads: Pads, target?: CropT
       throw new ShapeError(`crop: pasting ${g.planes} planes of ${dh}×${dw} into "${dst.label}" at offset ${offset} (plane stride ${planeStride}, row stride ${rowStride}) runs past its ${dst.size} elements`);
     }
   }
-  batch.dispatch(CROP, {
-    uniforms: {
-      planes: g.planes,
-      src_h: g.height,
-      src_w: g.width,
-      dst_h: dh,
-      dst_w: dw,
-      top: pads.top,
-      left: pads.left,
-      src_offset: 0,
-      src_plane_stride: g.height * g.width,
-      dst_offset: offset,
-      dst_plane_stride: planeStride,
-      dst_row_stride: rowStride,
-    },
-    bindings: { src, dst },
-    workgroups: grid2d(dw, dh, g.planes),
-    label,
-  });
+  const plane = g.height * g.width;
+  dispatchPad(batch, CROP, src, dst, { planes: g.planes, srcH: g.height, srcW: g.width, dstH: dh, dstW: dw, top: pads.top, left: pads.left, srcOffset: 0, srcPlaneStride: plane, dstOffset: offset, dstPlaneStride: planeStride, dstRowStride: rowStride }, label);
   return dst;
 }
 
@@ -115,24 +119,6 @@ export function cropTile(batch: GpuBatch, src: GpuTensor, z: number, box: { y0: 
     throw new ShapeError(`cropTile: plane ${z}, box ${JSON.stringify(box)} is outside [${src.shape.join(',')}]`);
   }
   const dst = batch.tensor([c, 1, th, tw], label);
-  batch.dispatch(CROP, {
-    uniforms: {
-      planes: c,
-      src_h: h,
-      src_w: w,
-      dst_h: th,
-      dst_w: tw,
-      top: box.y0,
-      left: box.x0,
-      src_offset: z * h * w,
-      src_plane_stride: zs * h * w,
-      dst_offset: 0,
-      dst_plane_stride: th * tw,
-      dst_row_stride: tw,
-    },
-    bindings: { src, dst },
-    workgroups: grid2d(tw, th, c),
-    label,
-  });
+  dispatchPad(batch, CROP, src, dst, { planes: c, srcH: h, srcW: w, dstH: th, dstW: tw, top: box.y0, left: box.x0, srcOffset: z * h * w, srcPlaneStride: zs * h * w, dstOffset: 0, dstPlaneStride: th * tw, dstRowStride: tw }, label);
   return dst;
 }

@@ -6,6 +6,8 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { GpuContext } from '../../src/gpu/context.js';
 import type { GpuContextOptions } from '../../src/gpu/context.js';
+import type { GpuBatch } from '../../src/gpu/batch.js';
+import type { GpuTensor } from '../../src/gpu/tensor.js';
 
 const announced = new Set<string>();
 
@@ -40,4 +42,27 @@ export async function expectNoLeak<T>(ctx: GpuContext, work: () => Promise<T>): 
   const result = await work();
   expect(ctx.pool.stats().liveBytes, 'pool bytes lent out after the op (leak?)').toBe(before);
   return result;
+}
+
+/**
+ * The common shape of a kernel test: upload one input, record one op, read its output back —
+ * all inside a leak check. Returns the output's data and shape.
+ */
+export async function runUnaryOp(
+  ctx: GpuContext,
+  data: Float32Array,
+  shape: readonly number[],
+  op: (batch: GpuBatch, src: GpuTensor) => GpuTensor,
+): Promise<{ data: Float32Array; shape: number[] }> {
+  return expectNoLeak(ctx, async () => {
+    const src = ctx.upload(data, shape, 'src');
+    const batch = ctx.batch('op test');
+    const out = op(batch, src);
+    const result = batch.read(out);
+    await batch.submit();
+    const got = { data: await result, shape: [...out.shape] };
+    src.dispose();
+    out.dispose();
+    return got;
+  });
 }

@@ -3,7 +3,7 @@ import { blockMeanDownsample } from '../../src/ops/downsample.js';
 import * as ref from '../../src/reference/downsample.js';
 import { ShapeError } from '../../src/errors.js';
 import { SIZES } from '../helpers/grid.js';
-import { expectNoLeak, useGpu } from '../helpers/gpu.js';
+import { expectNoLeak, runUnaryOp, useGpu } from '../helpers/gpu.js';
 import { randomFloats } from '../helpers/random.js';
 import { expectClose } from '../helpers/tolerance.js';
 import { loadCoins } from '../helpers/data.js';
@@ -14,18 +14,7 @@ const gpu = useGpu();
 const TOL = { atol: 1e-7, rtol: 1e-6 };
 
 async function runGpu(data: Float32Array, shape: number[], factor: number) {
-  const ctx = gpu();
-  return expectNoLeak(ctx, async () => {
-    const src = ctx.upload(data, shape, 'src');
-    const batch = ctx.batch('downsample test');
-    const out = blockMeanDownsample(batch, src, factor);
-    const result = batch.read(out);
-    await batch.submit();
-    const got = { data: await result, shape: [...out.shape] };
-    src.dispose();
-    out.dispose();
-    return got;
-  });
+  return runUnaryOp(gpu(), data, shape, (batch, src) => blockMeanDownsample(batch, src, factor));
 }
 
 describe('block-mean downsampling: GPU vs CPU reference', () => {

@@ -3,7 +3,7 @@ import { crop, cropTile, reflectPad, zeroPad } from '../../src/ops/pad.js';
 import * as ref from '../../src/reference/pad.js';
 import { ShapeError } from '../../src/errors.js';
 import { SIZES } from '../helpers/grid.js';
-import { expectNoLeak, useGpu } from '../helpers/gpu.js';
+import { expectNoLeak, runUnaryOp, useGpu } from '../helpers/gpu.js';
 import { randomFloats } from '../helpers/random.js';
 import { EXACT, expectClose } from '../helpers/tolerance.js';
 import { loadCoins } from '../helpers/data.js';
@@ -18,18 +18,7 @@ const PADS: ref.Pads[] = [
 ];
 
 async function runGpu(op: typeof reflectPad, data: Float32Array, shape: number[], pads: ref.Pads) {
-  const ctx = gpu();
-  return expectNoLeak(ctx, async () => {
-    const src = ctx.upload(data, shape, 'src');
-    const batch = ctx.batch('pad test');
-    const out = op(batch, src, pads);
-    const result = batch.read(out);
-    await batch.submit();
-    const got = { data: await result, shape: [...out.shape] };
-    src.dispose();
-    out.dispose();
-    return got;
-  });
+  return runUnaryOp(gpu(), data, shape, (batch, src) => op(batch, src, pads));
 }
 
 describe('pad: GPU vs CPU reference (exact)', () => {

@@ -3,7 +3,7 @@ import { resample } from '../../src/ops/resample.js';
 import type { ResampleMode } from '../../src/ops/resample.js';
 import * as ref from '../../src/reference/resample.js';
 import { SIZES } from '../helpers/grid.js';
-import { expectNoLeak, useGpu } from '../helpers/gpu.js';
+import { expectNoLeak, runUnaryOp, useGpu } from '../helpers/gpu.js';
 import { randomFloats } from '../helpers/random.js';
 import { EXACT, expectClose } from '../helpers/tolerance.js';
 import { loadCoins } from '../helpers/data.js';
@@ -19,18 +19,7 @@ const TOL: Record<ResampleMode, { atol: number; rtol: number }> = {
 const REF = { nearest: ref.upsampleNearest, bilinear: ref.upsampleBilinear };
 
 async function runGpu(data: Float32Array, shape: number[], outH: number, outW: number, mode: ResampleMode) {
-  const ctx = gpu();
-  return expectNoLeak(ctx, async () => {
-    const src = ctx.upload(data, shape, 'src');
-    const batch = ctx.batch('resample test');
-    const out = resample(batch, src, outH, outW, mode);
-    const result = batch.read(out);
-    await batch.submit();
-    const got = { data: await result, shape: [...out.shape] };
-    src.dispose();
-    out.dispose();
-    return got;
-  });
+  return runUnaryOp(gpu(), data, shape, (batch, src) => resample(batch, src, outH, outW, mode));
 }
 
 describe('upsampling: GPU vs CPU reference', () => {
