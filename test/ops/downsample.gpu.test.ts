@@ -3,7 +3,7 @@ import { blockMeanDownsample } from '../../src/ops/downsample.js';
 import * as ref from '../../src/reference/downsample.js';
 import { ShapeError } from '../../src/errors.js';
 import { SIZES } from '../helpers/grid.js';
-import { expectNoLeak, runUnaryOp, useGpu } from '../helpers/gpu.js';
+import { runUnaryOp, useGpu } from '../helpers/gpu.js';
 import { randomFloats } from '../helpers/random.js';
 import { expectClose } from '../helpers/tolerance.js';
 import { loadCoins } from '../helpers/data.js';

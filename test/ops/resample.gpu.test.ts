@@ -3,7 +3,7 @@ import { resample } from '../../src/ops/resample.js';
 import type { ResampleMode } from '../../src/ops/resample.js';
 import * as ref from '../../src/reference/resample.js';
 import { SIZES } from '../helpers/grid.js';
-import { expectNoLeak, runUnaryOp, useGpu } from '../helpers/gpu.js';
+import { runUnaryOp, useGpu } from '../helpers/gpu.js';
 import { randomFloats } from '../helpers/random.js';
 import { EXACT, expectClose } from '../helpers/tolerance.js';
 import { loadCoins } from '../helpers/data.js';
