@@ -2,13 +2,16 @@
 // 1. the CPU project (references, file formats, everything without a GPU) once;
 // 2. the GPU project (test/**/*.gpu.test.ts) once per software Vulkan driver: lavapipe (Mesa)
 //    and SwiftShader (from Debian's chromium), selected with VK_ICD_FILENAMES.
+// 3. the browser test (web/test/web.e2e.mjs): builds the web page, then drives it in Debian's
+//    headless Chromium with WebGPU on SwiftShader; its checks count like tests.
 // Each GPU run first prints the adapter it got; a missing driver or adapter fails the run (GPU
 // tests never skip). Ends with one summary line "N passed, N failed".
 //
 // Options: --drivers=lavapipe,swiftshader (default both; `system` = no VK_ICD_FILENAMES, e.g. a
-// real GPU); any other arguments are passed to vitest (e.g. a test file filter).
+// real GPU); --no-web skips the browser test, --web runs it even with a file filter; any other
+// arguments are passed to vitest (e.g. a test file filter, which skips the browser test).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +22,8 @@ mkdirSync(resultsDir, { recursive: true });
 const args = process.argv.slice(2);
 const driverArg = args.find((a) => a.startsWith('--drivers='));
 const drivers = (driverArg ? driverArg.slice('--drivers='.length) : 'lavapipe,swiftshader').split(',').filter(Boolean);
-const passThrough = args.filter((a) => !a.startsWith('--drivers='));
+const passThrough = args.filter((a) => !a.startsWith('--drivers=') && a !== '--web' && a !== '--no-web');
+const runWeb = args.includes('--web') || (!args.includes('--no-web') && passThrough.length === 0);
 const onlyGpu = passThrough.length > 0 && passThrough.every((a) => a.includes('.gpu.'));
 const onlyCpu = passThrough.length > 0 && passThrough.every((a) => !a.startsWith('-') && !a.includes('.gpu.'));
 
@@ -83,6 +87,31 @@ if (!onlyCpu) {
       continue;
     }
     runVitest(`gpu-${driver}`, 'gpu', env);
+  }
+}
+
+if (runWeb) {
+  console.log('\n=== Browser test: the web page in headless Chromium (WebGPU on SwiftShader) ===');
+  const report = join(resultsDir, 'web.json');
+  rmSync(report, { force: true });
+  const build = spawnSync('npm', ['run', '--silent', 'web:build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('run-tests: the web page does not build (npm run web:build)');
+    ok = false;
+    totals.failed += 1;
+  } else {
+    const res = spawnSync('node', ['--import', 'tsx', 'web/test/web.e2e.mjs'], { cwd: root, stdio: 'inherit' });
+    if (existsSync(report)) {
+      const counts = JSON.parse(readFileSync(report, 'utf8'));
+      totals.passed += counts.passed ?? 0;
+      totals.failed += counts.failed ?? 0;
+    } else {
+      totals.failed += 1;
+    }
+    if (res.status !== 0) {
+      ok = false;
+      console.error(`run-tests: the browser test failed (exit ${res.status})`);
+    }
   }
 }
 

@@ -1,0 +1,31 @@
+/**
+ * Vite build of the web page. The page imports the library as a third party would, by its package
+ * name; the alias points that name at the source entry, so no build of the library is needed and
+ * nothing private is reachable. The model runs in a module worker (see src/worker.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  root: here('.'),
+  // Relative asset URLs: the built page works from any sub-path (or a plain static server).
+  base: './',
+  resolve: { alias: { 'convpaint-webgpu': here('../src/index.ts') } },
+  // The library's Node-only helpers (file saving in ConvpaintModel.save, `webgpu` for Node) sit
+  // behind dynamic imports that never run in a browser. Left external, their `node:` imports stay
+  // in lazily loaded chunks that the page never fetches.
+  worker: { format: 'es', rollupOptions: { external: [/^node:/] } },
+  // Keep class names: the library's errors report `new.target.name` (e.g. WeightsNotFoundError).
+  esbuild: { keepNames: true },
+  build: {
+    outDir: here('dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: { external: [/^node:/] },
+    chunkSizeWarningLimit: 2048,
+  },
+  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 4173 },
+});
