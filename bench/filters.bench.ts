@@ -27,38 +27,16 @@ import { crop, reflectPad } from '../src/ops/pad.js';
 import { convolve1d, GpuKernelSet } from '../src/ops/separable.js';
 import { reflectIndex } from '../src/reference/pad.js';
 import { convolve1d as convolveCpu } from '../src/reference/separable.js';
+import { alternate as alternateRuns } from './lib/timing.js';
+import type { Timing } from './lib/timing.js';
 
 const SIDE = 1024;
 const TILE = 512;
 const runsArg = process.argv.find((a) => a.startsWith('--runs='));
 const RUNS = runsArg ? Number(runsArg.slice('--runs='.length)) : 5;
 
-interface Timing {
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-}
-
-function summary(ms: number[]): Timing {
-  const s = [...ms].sort((a, b) => a - b);
-  return { medianMs: s[Math.floor(s.length / 2)], minMs: s[0], maxMs: s[s.length - 1] };
-}
-
 /** One warm-up of each, then `RUNS` alternating runs of `a` and `b`. */
-async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[Timing, Timing]> {
-  await a();
-  await b();
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    for (const [work, into] of [[a, ta], [b, tb]] as const) {
-      const t0 = performance.now();
-      await work();
-      into.push(performance.now() - t0);
-    }
-  }
-  return [summary(ta), summary(tb)];
-}
+const alternate = (a: () => Promise<unknown>, b: () => Promise<unknown>) => alternateRuns(a, b, { runs: RUNS });
 
 function coins1024(): Float32Array {
   const file = readSafetensors(readFileSync(fileURLToPath(new URL('../../shared/golden/gaussian_gray2d.safetensors', import.meta.url))));

@@ -31,30 +31,16 @@ import type { GpuTensor } from '../src/gpu/tensor.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { predictForest, uploadForest } from '../src/ops/forest.js';
 import { predictCpu } from '../src/reference/forest.js';
+import { time as timeRuns } from './lib/timing.js';
+import type { Timing } from './lib/timing.js';
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../', import.meta.url);
 const F = 192;
 const SIDE = 1024;
 
-interface Timing {
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  runs: number;
-}
-
-async function time(runs: number, work: () => unknown | Promise<unknown>, warmup = true): Promise<Timing> {
-  if (warmup) await work();
-  const ms: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    await work();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { medianMs: ms[Math.floor(ms.length / 2)], minMs: ms[0], maxMs: ms[ms.length - 1], runs };
-}
+/** One warm-up (unless `warmup` is false), then `runs` timed runs (bench/lib/timing.ts). */
+const time = (runs: number, work: () => unknown, warmup = true): Promise<Timing> => timeRuns(work, { runs, warmup });
 
 /** mulberry32, for the jitter. */
 function rng(seed: number): () => number {

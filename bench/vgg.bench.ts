@@ -24,6 +24,7 @@ import { createVgg16 } from '../src/features/vgg16.js';
 import { VGG16_CONV_LAYERS } from '../src/features/vgg16-layers.js';
 import { GpuContext } from '../src/gpu/context.js';
 import type { GpuTensor } from '../src/gpu/tensor.js';
+import { summary } from './lib/timing.js';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -123,7 +124,7 @@ function timeCpu(fe: FeatureExtractor, side: number, scalings: number[]): number
   return total;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => summary(xs).medianMs;
 
 const ctx = await GpuContext.create();
 const adapter = `${ctx.adapter.description} (${ctx.adapter.vendor || '?'})`;
