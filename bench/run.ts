@@ -11,12 +11,13 @@
  *   --runs=N           runs per measurement (default 5; quick 3)
  *   --budget=S         seconds per stage and size (default 240; quick 15); --e2e-budget=S likewise
  *   --drivers=NAME     lavapipe | swiftshader | system (default: whatever Vulkan loader finds)
- *   --out=DIR          where the JSON goes (default bench/results)
+ *   --out=DIR          where the JSON goes (default bench/results; partial.json.tmp there holds
+ *                      the stages measured so far while a run is under way)
  *   --no-results-md    do not touch bench/RESULTS.md
  *   --md=FILE          also write the report section to FILE
  *   --json             print the JSON report on stdout (progress goes to stderr)
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,7 @@ const e2eBudgetS = Number(option('e2e-budget') ?? (quick ? 60 : 600));
 const outDir = option('out') ?? fileURLToPath(new URL('./results/', import.meta.url));
 const log = (m: string) => (asJson ? console.error : console.log)(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
 const t0 = performance.now();
+mkdirSync(outDir, { recursive: true });
 
 const driver = option('drivers');
 if (driver && driver !== 'system') {
@@ -83,10 +85,14 @@ const env: BenchEnv = {
   log,
 };
 
-/** Fails the run on any uncaptured WebGPU error (a bench must not time broken work). */
+/**
+ * Fails the run on any uncaptured WebGPU error (a bench must not time broken work); otherwise
+ * saves what was measured so far (`…-partial.json`), so an interrupted run still leaves its numbers.
+ */
 function checkErrors(stage: string): void {
   const errors = ctx.takeUncapturedErrors();
   if (errors.length > 0) throw new Error(`WebGPU errors during ${stage}:\n${errors.join('\n')}`);
+  writeFileSync(join(outDir, 'partial.json.tmp'), JSON.stringify({ stage, machine, ceilings: env.ceilings, stages: results, endToEnd }, null, 2));
 }
 
 const results: StageResult[] = [];
@@ -107,6 +113,7 @@ if (stages.has('e2e')) {
 }
 
 if (stages.has('prepare')) results.push(...(await prepareStage(env, sizes)));
+checkErrors('prepare');
 for (const alias of EXTRACTOR_ALIASES) {
   if (!stages.has(alias)) continue;
   results.push(...(await extractorStage(env, alias, sizes)));
@@ -179,6 +186,7 @@ function targets(): Target[] {
 }
 
 const file = writeJson(report, outDir);
+rmSync(join(outDir, 'partial.json.tmp'), { force: true });
 const md = markdown(report);
 const mdFile = option('md');
 if (mdFile) writeFileSync(mdFile, `${md}\n`);
