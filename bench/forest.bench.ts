@@ -33,6 +33,7 @@ import { predictForest, uploadForest } from '../src/ops/forest.js';
 import { predictCpu } from '../src/reference/forest.js';
 import { time as timeRuns } from './lib/timing.js';
 import type { Timing } from './lib/timing.js';
+import { rng } from '../test/helpers/random.js'; // the same seeded generator as the tests
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../', import.meta.url);
@@ -41,18 +42,6 @@ const SIDE = 1024;
 
 /** One warm-up (unless `warmup` is false), then `runs` timed runs (bench/lib/timing.ts). */
 const time = (runs: number, work: () => unknown, warmup = true): Promise<Timing> => timeRuns(work, { runs, warmup });
-
-/** mulberry32, for the jitter. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const golden = readSafetensors(readFileSync(fileURLToPath(new URL('../shared/golden/classifier_rows_vgg.safetensors', root))));
 const trainX = golden.getFloat32('train_x');

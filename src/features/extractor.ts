@@ -73,3 +73,20 @@ export interface FeatureExtractor {
 export function featuresPerSeries(fe: FeatureExtractor): number {
   return fe.featuresPerLayer.reduce((a, b) => a + b, 0);
 }
+
+/**
+ * The reference's base rule for an extractor's defaults (FeatureExtractor.get_default_params,
+ * REFERENCE.md §2.2) for extractors without selectable layers: scalings [1], nearest
+ * up-sampling, no min-features cut, annotation tiles unless the features have global context.
+ */
+export function layerlessFeDefaults(name: string, hasGlobalContext = false): FeParamDefaults {
+  return {
+    fe_name: name,
+    fe_layers: null,
+    fe_scalings: [1],
+    fe_order: 0,
+    fe_use_min_features: false,
+    tile_annotations: !hasGlobalContext,
+    tile_image: false,
+  };
+}

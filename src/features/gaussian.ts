@@ -10,6 +10,7 @@ import { convolve1d, GpuKernelSet } from '../ops/separable.js';
 import { ShapeError } from '../errors.js';
 import type { Planar } from '../reference/planar.js';
 import { convolve1d as convolveCpu } from '../reference/separable.js';
+import { layerlessFeDefaults } from './extractor.js';
 import type { FeatureExtractor, FeParamDefaults } from './extractor.js';
 import { scipyGaussian } from './filter-kernels.js';
 import type { ExtractorEntry } from './registry.js';
@@ -23,15 +24,7 @@ export const GAUSSIAN_FE_PADDING = 12;
 const DESCRIPTION = 'Gaussian smoothing (σ = 3) of each channel: a single, very fast feature per channel, mostly for testing.';
 
 function defaults(): FeParamDefaults {
-  return {
-    fe_name: GAUSSIAN_FEATURES_NAME,
-    fe_layers: null,
-    fe_scalings: [1],
-    fe_order: 0,
-    fe_use_min_features: false,
-    tile_annotations: true,
-    tile_image: false,
-  };
+  return layerlessFeDefaults(GAUSSIAN_FEATURES_NAME);
 }
 
 function checkInput(shape: readonly number[]): [number, number, number] {

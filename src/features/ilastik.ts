@@ -20,6 +20,7 @@ import { combinePlanes as combineCpu } from '../reference/filter-combine.js';
 import { planar } from '../reference/planar.js';
 import type { Planar } from '../reference/planar.js';
 import { convolve1d as convolveCpu } from '../reference/separable.js';
+import { layerlessFeDefaults } from './extractor.js';
 import type { FeatureExtractor, FeParamDefaults } from './extractor.js';
 import { derivativeOfGaussian, derivativeRadius } from './filter-kernels.js';
 import type { Kernel1d } from './filter-kernels.js';
@@ -81,15 +82,7 @@ const DESCRIPTION =
   'structure-tensor and Hessian eigenvalues at σ = 0.3 … 10): 56 features per channel.';
 
 function defaults(): FeParamDefaults {
-  return {
-    fe_name: ILASTIK_NAME,
-    fe_layers: null,
-    fe_scalings: [1],
-    fe_order: 0,
-    fe_use_min_features: false,
-    tile_annotations: true,
-    tile_image: false,
-  };
+  return layerlessFeDefaults(ILASTIK_NAME);
 }
 
 interface ScaleKernels {
