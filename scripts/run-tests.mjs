@@ -1,7 +1,9 @@
 // run-tests.mjs — the project's test command (`npm test`).
 // 1. the CPU project (references, file formats, everything without a GPU) once;
 // 2. the GPU project (test/**/*.gpu.test.ts) once per software Vulkan driver: lavapipe (Mesa)
-//    and SwiftShader (from Debian's chromium), selected with VK_ICD_FILENAMES.
+//    and SwiftShader (from Debian's chromium), selected with VK_ICD_FILENAMES; then the `big`
+//    project (test/**/*.big.test.ts: the 8192² image, minutes on software Vulkan) once, on the
+//    first driver whose adapter was found.
 // 3. the browser test (web/test/web.e2e.mjs): builds the web page, then drives it in Debian's
 //    headless Chromium with WebGPU on SwiftShader; its checks count like tests.
 // Each GPU run first prints the adapter it got; a missing driver or adapter fails the run (GPU
@@ -24,8 +26,11 @@ const driverArg = args.find((a) => a.startsWith('--drivers='));
 const drivers = (driverArg ? driverArg.slice('--drivers='.length) : 'lavapipe,swiftshader').split(',').filter(Boolean);
 const passThrough = args.filter((a) => !a.startsWith('--drivers=') && a !== '--web' && a !== '--no-web');
 const runWeb = args.includes('--web') || (!args.includes('--no-web') && passThrough.length === 0);
-const onlyGpu = passThrough.length > 0 && passThrough.every((a) => a.includes('.gpu.'));
-const onlyCpu = passThrough.length > 0 && passThrough.every((a) => !a.startsWith('-') && !a.includes('.gpu.'));
+const onlyGpu = passThrough.length > 0 && passThrough.every((a) => a.includes('.gpu.') || a.includes('.big.'));
+const onlyCpu = passThrough.length > 0 && passThrough.every((a) => !a.startsWith('-') && !a.includes('.gpu.') && !a.includes('.big.'));
+// A file filter that names only gpu or only big test files runs only that project.
+const wantGpuProject = passThrough.length === 0 || !passThrough.every((a) => a.includes('.big.'));
+const wantBigProject = passThrough.length === 0 || passThrough.some((a) => a.startsWith('-') || a.includes('.big.'));
 
 function icdFor(driver) {
   if (driver === 'system') return null;
@@ -68,6 +73,7 @@ if (!onlyGpu) {
   runVitest('cpu', 'cpu', {});
 }
 
+let bigDriverEnv = null;
 if (!onlyCpu) {
   for (const driver of drivers) {
     const icd = icdFor(driver);
@@ -86,7 +92,12 @@ if (!onlyCpu) {
       totals.failed += 1;
       continue;
     }
-    runVitest(`gpu-${driver}`, 'gpu', env);
+    bigDriverEnv ??= { driver, env };
+    if (wantGpuProject) runVitest(`gpu-${driver}`, 'gpu', env);
+  }
+  if (wantBigProject && bigDriverEnv) {
+    console.log(`\n=== Big-image GPU tests on ${bigDriverEnv.driver} (once: minutes on software Vulkan) ===`);
+    runVitest(`big-${bigDriverEnv.driver}`, 'big', bigDriverEnv.env);
   }
 }
 

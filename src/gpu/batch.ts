@@ -37,6 +37,7 @@ type Command =
     }
   | { kind: 'copy'; label: string; src: GPUBuffer; srcByte: number; dst: GPUBuffer; dstByte: number; bytes: number }
   | { kind: 'poison'; label: string; dst: GPUBuffer; bytes: number }
+  | { kind: 'upload'; label: string; data: Float32Array | Uint32Array | Int32Array; dst: GPUBuffer; staging: GPUBuffer | null }
   | { kind: 'read'; label: string; src: GPUBuffer; byteOffset: number; bytes: number; staging: GPUBuffer | null; done: Deferred };
 
 interface Deferred {
@@ -135,6 +136,26 @@ export class GpuBatch {
     return t;
   }
 
+  /**
+   * Uploads host data into a new tensor *in order with the recorded work*: the data goes through a
+   * staging buffer copied at this point of the batch, so the tensor may take a pooled buffer that
+   * earlier recorded work still uses (unlike `ctx.upload`, whose write runs ahead of the batch
+   * and therefore needs a fresh buffer each time). Tile-by-tile work over a huge image uses this,
+   * so its uploads recycle a few buffers instead of creating one per tile. The data is read at
+   * submit: do not change it before.
+   */
+  upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], label: string): GpuTensor {
+    this.assertOpen();
+    const dtype: GpuDtype = data instanceof Float32Array ? 'f32' : data instanceof Uint32Array ? 'u32' : 'i32';
+    const t = this.ctx.tensor(shape, label, dtype);
+    if (data.length !== t.size) {
+      t.dispose();
+      throw new KernelDescriptorError(`upload "${label}": ${data.length} values for shape [${shape.join(',')}] (${t.size})`);
+    }
+    if (t.size > 0) this.commands.push({ kind: 'upload', label, data, dst: t.buffer, staging: null });
+    return t;
+  }
+
   /** Records a copy of `count` elements between tensors (offsets in elements). */
   copy(src: GpuTensor, srcOffset: number, dst: GpuTensor, dstOffset: number, count: number): void {
     this.assertOpen();
@@ -184,6 +205,7 @@ export class GpuBatch {
       throw error;
     } finally {
       for (const r of reads) r.staging?.destroy();
+      for (const c of this.commands) if (c.kind === 'upload') c.staging?.destroy();
     }
   }
 
@@ -233,6 +255,11 @@ export class GpuBatch {
       }
       if (cmd.kind === 'copy') {
         encoder.copyBufferToBuffer(cmd.src, cmd.srcByte, cmd.dst, cmd.dstByte, cmd.bytes);
+      } else if (cmd.kind === 'upload') {
+        cmd.staging = device.createBuffer({ label: `${this.label}/upload ${cmd.label}`, size: cmd.data.byteLength, usage: BUFFER_USAGE.COPY_SRC, mappedAtCreation: true });
+        new Uint8Array(cmd.staging.getMappedRange()).set(new Uint8Array(cmd.data.buffer, cmd.data.byteOffset, cmd.data.byteLength));
+        cmd.staging.unmap();
+        encoder.copyBufferToBuffer(cmd.staging, 0, cmd.dst, 0, cmd.data.byteLength);
       } else if (cmd.kind === 'poison') {
         encoder.copyBufferToBuffer(this.ctx.nanSource(cmd.bytes), 0, cmd.dst, 0, cmd.bytes);
       } else {

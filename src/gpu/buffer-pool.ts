@@ -29,6 +29,8 @@ export interface PoolStats {
   /** Highest liveBytes seen since creation or the last `resetHighWater()`. */
   highWaterBytes: number;
   liveBuffers: number;
+  /** The largest single buffer lent since creation or the last `resetHighWater()`. */
+  largestBytes: number;
   /** Buffers created so far (a measure of how well reuse works). */
   created: number;
 }
@@ -39,6 +41,7 @@ export class BufferPool {
   private live = 0;
   private freeTotal = 0;
   private highWater = 0;
+  private largest = 0;
   private createdCount = 0;
   private disposed = false;
 
@@ -77,6 +80,7 @@ export class BufferPool {
     this.lent.add(buffer);
     this.live += size;
     this.highWater = Math.max(this.highWater, this.live);
+    this.largest = Math.max(this.largest, size);
     return buffer;
   }
 
@@ -103,12 +107,14 @@ export class BufferPool {
       freeBytes: this.freeTotal,
       highWaterBytes: this.highWater,
       liveBuffers: this.lent.size,
+      largestBytes: this.largest,
       created: this.createdCount,
     };
   }
 
   resetHighWater(): void {
     this.highWater = this.live;
+    this.largest = 0;
   }
 
   /** Destroys the buffers kept for reuse (call between jobs to give memory back). */

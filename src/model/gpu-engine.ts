@@ -1,14 +1,15 @@
 /**
- * The WebGPU engine. The normalised image is uploaded once and reflect-padded on the GPU; every
- * tile of the plan (tiling.ts) is cut out, run through the pyramid with only its kept window
- * up-sampled, and then either gathered at the scribbled pixels (training: only those rows are read
- * back) or evaluated by the tree ensemble, its probabilities pasted into the [K, Z, H, W] result
- * (prediction). Argmax and smoothing run on the GPU too; one readback per call.
+ * The WebGPU engine. Every tile of the plan (tiling.ts) is cut from the image on the CPU with its
+ * reflect padding (tile-cut.ts) and uploaded on its own, run through the pyramid with only its
+ * kept window up-sampled, and then either gathered at the scribbled pixels (training: only those
+ * rows are read back) or evaluated by the tree ensemble, its probabilities pasted into a band of
+ * rows (prediction). Restoring `image_downsample`, argmax and smoothing run on the GPU per band.
  *
- * Work is recorded into batches of a bounded number of tiles, so a huge image becomes a few
- * submits of bounded size, and every buffer stays under the device's binding limit.
+ * Nothing is ever one buffer for the whole image: tiles are bounded by the budget, bands too (an 8192² image on a device that binds 128 MiB becomes a few bands of tiles), and work
+ * is recorded into batches of a bounded number of tiles, so GPU memory stays bounded too.
  */
 import type { TreeEnsemble } from '../classifiers/forest.js';
+import { BufferTooLargeError } from '../errors.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import type { PyramidOptions } from '../features/plan.js';
 import { totalFeatures } from '../features/plan.js';
@@ -21,17 +22,38 @@ import type { GpuForest } from '../ops/forest.js';
 import { predictForest } from '../ops/forest.js';
 import { gatherRows } from '../ops/gather.js';
 import { argmaxClasses, majorityFilter } from '../ops/labels.js';
-import { crop, cropTile, reflectPad } from '../ops/pad.js';
+import { crop } from '../ops/pad.js';
 import { resample } from '../ops/resample.js';
 import type { Labels3D } from './dims.js';
 import { concatRows, paddedGeometry } from './engine.js';
 import type { Engine, PredictOptions, Prediction, PreparedImage, ProgressSink, TrainingRows } from './engine.js';
 import { pasteFeatures } from './cpu-engine.js';
-import { autoBlockSize, predictionTiles, referenceTileBlock, trainingTiles } from './tiling.js';
-import type { PaddedGeometry, TileJob } from './tiling.js';
+import { cutPaddedTile } from './tile-cut.js';
+import { autoBlockSize, predictionBands, predictionTiles, referenceTileBlock, trainingTiles } from './tiling.js';
+import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
 
 /** Tiles recorded per submit: bounds command-buffer size and in-flight memory. */
 const TILES_PER_SUBMIT = 16;
+
+/**
+ * Output rows per prediction band: as many as keep one band's buffers (its probabilities, their
+ * restored copy when `image_downsample` is undone, two label planes) within the budget, in whole
+ * tile blocks where possible; the whole plane when it fits.
+ */
+export function bandRowsFor(budgetBytes: number, classes: number, [h, w]: [number, number], [oh, ow]: [number, number], block: number, halo: number): number {
+  const restore = h !== oh || w !== ow;
+  const perRow = 4 * ((restore ? classes * w * (h / oh) + classes * ow : classes * w) + 2 * ow);
+  // The restore reads up to two source rows beyond the band's share (and rounding adds one).
+  const fixed = restore ? 4 * classes * w * 3 : 0;
+  const fit = Math.floor((budgetBytes - fixed) / perRow) - 2 * halo;
+  if (fit >= oh) return oh;
+  if (fit < 1) {
+    throw new BufferTooLargeError(
+      `one row of ${classes}-class probabilities over ${Math.max(w, ow)} columns does not fit this device's buffers (${budgetBytes} bytes budget)`,
+    );
+  }
+  return fit >= block ? Math.floor(fit / block) * block : fit;
+}
 
 export class GpuEngine implements Engine {
   readonly kind = 'webgpu' as const;
@@ -48,32 +70,33 @@ export class GpuEngine implements Engine {
     return tileImage ? Math.min(auto, referenceTileBlock(g.alignment)) : auto;
   }
 
-  /** Uploads and pads the image in its own batch; returns the padded [C,Z,Hp,Wp] tensor. */
-  private async uploadPadded(image: PreparedImage, g: PaddedGeometry): Promise<GpuTensor> {
-    const raw = this.ctx.upload(image.data, image.shape, 'image');
-    const batch = this.ctx.batch('pad image');
-    const padded = reflectPad(batch, raw, g.pads, 'image/padded');
-    raw.dispose();
-    await batch.submit();
-    return padded;
-  }
-
-  private tileFeatures(batch: GpuBatch, fe: FeatureExtractor, padded: GpuTensor, job: TileJob, pyramid: PyramidOptions): GpuTensor {
-    const tile = cropTile(batch, padded, job.z, job.tile, `tile z${job.z} y${job.kept.y0} x${job.kept.x0}`);
-    const feats = extractPyramidGpu(batch, fe, tile, pyramid, job.window);
-    tile.dispose();
+  private tileFeatures(batch: GpuBatch, fe: FeatureExtractor, image: PreparedImage, g: PaddedGeometry, job: TileJob, pyramid: PyramidOptions): GpuTensor {
+    const { tile } = job;
+    const tileData = cutPaddedTile(image, g.pads, job.z, tile);
+    const input = batch.upload(tileData, [image.shape[0], 1, tile.y1 - tile.y0, tile.x1 - tile.x0], `tile z${job.z} y${job.kept.y0} x${job.kept.x0}`);
+    const feats = extractPyramidGpu(batch, fe, input, pyramid, job.window);
+    input.dispose();
     return feats;
   }
 
-  /** Runs `record` for every item, submitting every TILES_PER_SUBMIT items. */
-  private async inBatches<T>(label: string, items: readonly T[], record: (batch: GpuBatch, item: T, index: number) => void, progress?: ProgressSink, stage = label): Promise<void> {
+  /** Runs `record` for every item, submitting every TILES_PER_SUBMIT items; `submitted(n)` after each submit of n items. */
+  private async inBatches<T>(label: string, items: readonly T[], record: (batch: GpuBatch, item: T, index: number) => void, submitted?: (count: number) => void): Promise<void> {
     for (let start = 0; start < items.length; start += TILES_PER_SUBMIT) {
       const batch = this.ctx.batch(`${label} ${start}`);
       const end = Math.min(items.length, start + TILES_PER_SUBMIT);
       for (let i = start; i < end; i++) record(batch, items[i], i);
       await batch.submit();
-      progress?.(stage, end, items.length);
+      submitted?.(end - start);
     }
+  }
+
+  /** A ProgressSink adapter counting finished items towards `total`. */
+  private static counter(progress: ProgressSink | undefined, stage: string, total: number): (count: number) => void {
+    let done = 0;
+    return (count) => {
+      done += count;
+      progress?.(stage, done, total);
+    };
   }
 
   async trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows> {
@@ -81,21 +104,16 @@ export class GpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const nFeatures = totalFeatures(fe, c, pyramid);
     const tiles = trainingTiles(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, g, false));
-    const padded = await this.uploadPadded(image, g);
     const reads: Array<Promise<Float32Array>> = [];
-    try {
-      await this.inBatches('training rows', tiles, (batch, t) => {
-        const feats = this.tileFeatures(batch, fe, padded, t, pyramid);
-        const idx = this.ctx.upload(t.pixels, [t.pixels.length], 'pixels');
-        const rows = gatherRows(batch, feats, idx);
-        reads.push(batch.read(rows));
-        feats.dispose();
-        idx.dispose();
-        rows.dispose();
-      }, progress, 'features');
-    } finally {
-      padded.dispose();
-    }
+    await this.inBatches('training rows', tiles, (batch, t) => {
+      const feats = this.tileFeatures(batch, fe, image, g, t, pyramid);
+      const idx = batch.upload(t.pixels, [t.pixels.length], 'pixels');
+      const rows = gatherRows(batch, feats, idx);
+      reads.push(batch.read(rows));
+      feats.dispose();
+      idx.dispose();
+      rows.dispose();
+    }, GpuEngine.counter(progress, 'features', tiles.length));
     const xs = await Promise.all(reads);
     return concatRows(tiles.map((t, i) => ({ x: xs[i], y: t.labels, coords: t.coords })), nFeatures);
   }
@@ -113,55 +131,85 @@ export class GpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const k = model.classes.length;
     const forest = this.forestFor(model);
-    const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, g, options.tileImage));
-    const padded = await this.uploadPadded(image, g);
-    let probas = this.ctx.tensor([k, z, h, w], 'probas');
+    const [oh, ow] = options.outputSize ?? [h, w];
+    const halo = options.wantLabels && options.smoothing > 1 ? options.smoothing : 0;
+    const block = this.blockFor(fe, c, pyramid, g, options.tileImage);
+    const bands = predictionBands(g, z, block, oh, bandRowsFor(this.budgetBytes, k, [h, w], [oh, ow], block, halo), halo);
+    const result: Prediction = { shape: [z, oh, ow] };
+    if (options.wantProbas) result.probas = new Float32Array(k * z * oh * ow);
+    if (options.wantLabels) result.classIndex = new Uint32Array(z * oh * ow);
+    const submitted = GpuEngine.counter(progress, 'predict', bands.reduce((n, b) => n + b.jobs.length, 0));
+    for (const band of bands) await this.predictBand(fe, forest, image, g, pyramid, band, [oh, ow], options, result, submitted);
+    return result;
+  }
+
+  /** Probabilities of one band's tiles, restored, argmax and smoothed; its rows pasted into `result`. */
+  private async predictBand(
+    fe: FeatureExtractor,
+    forest: GpuForest,
+    image: PreparedImage,
+    g: PaddedGeometry,
+    pyramid: PyramidOptions,
+    band: PredictionBand,
+    [oh, ow]: [number, number],
+    options: PredictOptions,
+    result: Prediction,
+    submitted: (count: number) => void,
+  ): Promise<void> {
+    const { height: h, width: w } = g;
+    const k = forest.model.classes.length;
+    const [s0, s1] = band.source;
+    const [e0, e1] = band.computed;
+    const [b0, b1] = band.rows;
+    let probas = this.ctx.tensor([k, s1 - s0, w], `probas z${band.z} rows ${s0}-${s1}`);
+    let labels: GpuTensor | null = null;
     try {
-      await this.inBatches('predict', jobs, (batch, job) => {
-        const feats = this.tileFeatures(batch, fe, padded, job, pyramid);
+      await this.inBatches('predict', band.jobs, (batch, job) => {
+        const feats = this.tileFeatures(batch, fe, image, g, job, pyramid);
         const out = predictForest(batch, forest, feats);
         feats.dispose();
         crop(batch, out.probas, { top: 0, bottom: 0, left: 0, right: 0 }, {
           tensor: probas,
-          offset: job.z * h * w + job.kept.y0 * w + job.kept.x0,
-          planeStride: z * h * w,
+          offset: (job.kept.y0 - s0) * w + job.kept.x0,
+          planeStride: (s1 - s0) * w,
           rowStride: w,
         });
         out.probas.dispose();
-      }, progress, 'predict');
-    } finally {
-      padded.dispose();
-    }
+      }, submitted);
 
-    const batch = this.ctx.batch('labels');
-    let [oh, ow] = [h, w];
-    if (options.outputSize && (options.outputSize[0] !== h || options.outputSize[1] !== w)) {
-      [oh, ow] = options.outputSize;
-      const resized = resample(batch, probas, oh, ow, 'bilinear', { label: 'probas/restored' });
-      probas.dispose();
-      probas = resized;
-    }
-    const result: Prediction = { shape: [z, oh, ow] };
-    const reads: Promise<void>[] = [];
-    let labels: GpuTensor | null = null;
-    if (options.wantLabels) {
-      labels = argmaxClasses(batch, probas);
-      if (options.smoothing > 1) {
-        const smooth = majorityFilter(batch, labels, k, options.smoothing);
-        labels.dispose();
-        labels = smooth;
+      const batch = this.ctx.batch(`labels z${band.z} rows ${b0}-${b1}`);
+      if (oh !== h || ow !== w) {
+        const window = { y0: e0, x0: 0, height: e1 - e0, width: ow };
+        const restored = resample(batch, probas, oh, ow, 'bilinear', { window, rows: { y0: s0, fullHeight: h }, label: 'probas/restored' });
+        probas.dispose();
+        probas = restored;
       }
-      reads.push(batch.readU32(labels).then((d) => void (result.classIndex = d)));
-    }
-    if (options.wantProbas) reads.push(batch.read(probas).then((d) => void (result.probas = d)));
-    try {
+      const reads: Promise<void>[] = [];
+      // Rows [b0, b1) of the [*, e1 − e0, ow] band, pasted at plane z of the [*, Z, oh, ow] result.
+      const skip = (b0 - e0) * ow;
+      const count = (b1 - b0) * ow;
+      const planes = result.shape[0];
+      if (options.wantLabels) {
+        labels = argmaxClasses(batch, probas);
+        if (options.smoothing > 1) {
+          const smooth = majorityFilter(batch, labels, k, options.smoothing);
+          labels.dispose();
+          labels = smooth;
+        }
+        reads.push(batch.readU32(labels, skip, count).then((d) => result.classIndex!.set(d, (band.z * oh + b0) * ow)));
+      }
+      if (options.wantProbas) {
+        const bandSize = (e1 - e0) * ow;
+        for (let kk = 0; kk < k; kk++) {
+          reads.push(batch.read(probas, kk * bandSize + skip, count).then((d) => result.probas!.set(d, ((kk * planes + band.z) * oh + b0) * ow)));
+        }
+      }
       await batch.submit();
       await Promise.all(reads);
     } finally {
       probas.dispose();
-      labels?.dispose();
+      (labels as GpuTensor | null)?.dispose();
     }
-    return result;
   }
 
   async featureImage(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, tileImage: boolean, progress?: ProgressSink): Promise<Float32Array> {
@@ -170,17 +218,12 @@ export class GpuEngine implements Engine {
     const f = totalFeatures(fe, c, pyramid);
     const out = new Float32Array(f * z * h * w);
     const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, g, tileImage));
-    const padded = await this.uploadPadded(image, g);
     const pastes: Promise<void>[] = [];
-    try {
-      await this.inBatches('feature image', jobs, (batch, job) => {
-        const feats = this.tileFeatures(batch, fe, padded, job, pyramid);
-        pastes.push(batch.read(feats).then((d) => pasteFeatures(out, d, f, [z, h, w], job)));
-        feats.dispose();
-      }, progress, 'features');
-    } finally {
-      padded.dispose();
-    }
+    await this.inBatches('feature image', jobs, (batch, job) => {
+      const feats = this.tileFeatures(batch, fe, image, g, job, pyramid);
+      pastes.push(batch.read(feats).then((d) => pasteFeatures(out, d, f, [z, h, w], job)));
+      feats.dispose();
+    }, GpuEngine.counter(progress, 'features', jobs.length));
     await Promise.all(pastes);
     return out;
   }

@@ -9,10 +9,10 @@
  * (the reference's 1000-pixel rule) or whatever keeps every GPU buffer under the device limits.
  */
 import type { FeatureExtractor } from '../features/extractor.js';
-import { featuresPerSeries } from '../features/extractor.js';
 import type { PyramidOptions } from '../features/plan.js';
 import { totalFeatures } from '../features/plan.js';
 import type { Pads } from '../reference/pad.js';
+import { sourceRowsRead } from '../reference/resample.js';
 import type { OutputWindow } from '../reference/resample.js';
 import { labelComponents, tileBox } from './components.js';
 import type { Box } from './components.js';
@@ -60,14 +60,71 @@ function job(z: number, kept: Box, g: PaddedGeometry): TileJob {
 /** Blocks of `block`×`block` (last ones smaller) covering every plane. */
 export function predictionTiles(g: PaddedGeometry, planes: number, block: number): TileJob[] {
   const jobs: TileJob[] = [];
-  for (let z = 0; z < planes; z++) {
-    for (let y0 = 0; y0 < g.height; y0 += block) {
-      for (let x0 = 0; x0 < g.width; x0 += block) {
-        jobs.push(job(z, { y0, x0, y1: Math.min(g.height, y0 + block), x1: Math.min(g.width, x0 + block) }, g));
-      }
+  for (let z = 0; z < planes; z++) jobs.push(...rowTiles(g, z, 0, g.height, block));
+  return jobs;
+}
+
+/** Blocks covering rows [y0, y1) of plane z, all columns; block rows start at y0. */
+function rowTiles(g: PaddedGeometry, z: number, y0: number, y1: number, block: number): TileJob[] {
+  const jobs: TileJob[] = [];
+  for (let y = y0; y < y1; y += block) {
+    for (let x0 = 0; x0 < g.width; x0 += block) {
+      jobs.push(job(z, { y0: y, x0, y1: Math.min(y1, y + block), x1: Math.min(g.width, x0 + block) }, g));
     }
   }
   return jobs;
+}
+
+/**
+ * One band of a prediction: output rows `rows` of plane z, delivered from probabilities over
+ * `computed` (the band grown by the majority filter's radius, so the filter sees every neighbour
+ * the whole image would give it), which are bilinearly restored from image rows `source` (the
+ * same rows when there is no `image_downsample` to undo). `jobs` cover `source` × all columns.
+ */
+export interface PredictionBand {
+  z: number;
+  rows: [number, number];
+  computed: [number, number];
+  source: [number, number];
+  jobs: TileJob[];
+}
+
+/**
+ * Cuts every plane's output into bands of `bandRows` output rows, so the probabilities and
+ * labels of a huge image never need one buffer for the whole of it. With one band per plane the
+ * tiles are exactly `predictionTiles`'; with several, the rows a band needs beyond its own (the
+ * filter halo, the restore's neighbour rows) become thin extra tiles, recomputed — features
+ * inside a tile's kept region do not depend on the tile, so every band sees the values the whole
+ * image would have.
+ */
+export function predictionBands(
+  g: PaddedGeometry,
+  planes: number,
+  block: number,
+  outH: number,
+  bandRows: number,
+  halo: number,
+): PredictionBand[] {
+  const restore = outH !== g.height;
+  const sourceOf = (r0: number, r1: number): [number, number] => {
+    if (!restore) return [r0, r1];
+    const [first, last] = sourceRowsRead('bilinear', g.height, outH, r0, r1 - r0);
+    return [first, last + 1];
+  };
+  const bands: PredictionBand[] = [];
+  for (let z = 0; z < planes; z++) {
+    for (let b0 = 0; b0 < outH; b0 += bandRows) {
+      const rows: [number, number] = [b0, Math.min(outH, b0 + bandRows)];
+      const computed: [number, number] = [Math.max(0, rows[0] - halo), Math.min(outH, rows[1] + halo)];
+      const source = sourceOf(...computed);
+      const core = sourceOf(...rows);
+      // Block rows start at the band's own first row, so a plane in one band tiles exactly as
+      // predictionTiles does, and halo rows are thin tiles of their own.
+      const jobs = [...rowTiles(g, z, source[0], core[0], block), ...rowTiles(g, z, core[0], core[1], block), ...rowTiles(g, z, core[1], source[1], block)];
+      bands.push({ z, rows, computed, source, jobs });
+    }
+  }
+  return bands;
 }
 
 /**
@@ -123,12 +180,29 @@ export function trainingTiles(labels: Labels3D, g: PaddedGeometry, byComponent: 
 }
 
 /**
+ * Floats per pixel of the padded tile that an FE's pass holds besides the kept stack: its hooked
+ * maps at their own strides (one channel series at a time; they are freed before the next), with
+ * a quarter again for working buffers and pool size-class rounding, and the tile's input copies.
+ * Measured pool high-water marks per padded-tile pixel (`npx tsx bench/tile-memory.ts`), against
+ * this estimate for one channel: vgg 71–80 (90), vgg-m 179–207 (210), vgg-l 219 at 96² (270;
+ * 355 at 64², where size-class rounding of the tiny deep maps dominates), ilastik 70–78 (80),
+ * gaussian 3 (11.25). test/model/tile-memory.gpu.test.ts checks that tiles sized with it stay
+ * within their budget. The old estimate (twice the widest layer set) was 2–6× too high and held
+ * vgg-l to 32-pixel blocks under 96-pixel halos on a 128 MiB device.
+ */
+export function internalFloatsPerPixel(fe: FeatureExtractor, channels: number): number {
+  const maps = fe.featuresPerLayer.reduce((sum, f, l) => sum + f / fe.layerStrides[l] ** 2, 0);
+  return 1.25 * maps + 8 + 2 * channels;
+}
+
+/**
  * The largest block side (a multiple of the alignment) whose tile fits the memory budget: the
- * kept features F·b² and the FE's widest internal maps over the padded tile (b + 2·pad)².
+ * kept features F·b² and the FE's internal maps over the padded tile (b + 2·pad)². The kept
+ * stack is one buffer, so this also keeps every buffer under the budget.
  */
 export function autoBlockSize(fe: FeatureExtractor, channels: number, opts: PyramidOptions, g: PaddedGeometry, budgetBytes: number): number {
   const features = totalFeatures(fe, channels, opts);
-  const internal = Math.max(64, featuresPerSeries(fe), ...fe.featuresPerLayer) * 2;
+  const internal = internalFloatsPerPixel(fe, channels);
   const a = g.alignment;
   const margin = g.pads.top + g.pads.bottom + 2 * a;
   let b = a;

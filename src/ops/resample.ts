@@ -3,8 +3,8 @@ import { ShapeError } from '../errors.js';
 import type { GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { resampleScale } from '../reference/resample.js';
-import type { OutputWindow } from '../reference/resample.js';
+import { resampleScale, sourceRowsRead } from '../reference/resample.js';
+import type { OutputWindow, SourceRows } from '../reference/resample.js';
 import { grid2d, tensorGeometry, WG_2D } from './geometry.js';
 
 export type ResampleMode = 'nearest' | 'bilinear';
@@ -36,6 +36,8 @@ export interface ResampleOptions {
   source?: ResampleSource;
   /** Compute only this window of the full outH × outW output (default: all of it). */
   window?: OutputWindow;
+  /** The source holds only these rows of a taller source (a band of a huge image). */
+  rows?: SourceRows;
   label?: string;
 }
 
@@ -66,6 +68,14 @@ export function resample(
   if (win.y0 < 0 || win.x0 < 0 || win.height < 1 || win.width < 1 || win.y0 + win.height > outH || win.x0 + win.width > outW) {
     throw new ShapeError(`resample: window ${JSON.stringify(win)} is outside the ${outH}×${outW} output`);
   }
+  const fullH = options.rows?.fullHeight ?? g.height;
+  const srcY0 = options.rows?.y0 ?? 0;
+  if (options.rows) {
+    const [firstRow, lastRow] = sourceRowsRead(mode, fullH, outH, win.y0, win.height);
+    if (!Number.isInteger(srcY0) || srcY0 < 0 || srcY0 + g.height > fullH || firstRow < srcY0 || lastRow >= srcY0 + g.height) {
+      throw new ShapeError(`resample: "${src.label}" holds rows [${srcY0}, ${srcY0 + g.height}) of ${fullH}, but output rows [${win.y0}, ${win.y0 + win.height}) read rows [${firstRow}, ${lastRow}]`);
+    }
+  }
   const planeSize = win.height * win.width;
   const target = options.target;
   const dst = target?.tensor ?? batch.tensor(options.source ? [planes, win.height, win.width] : [...g.lead, win.height, win.width], label);
@@ -78,11 +88,11 @@ export function resample(
   batch.dispatch(SPECS[mode], {
     uniforms: {
       planes,
-      src_h: g.height,
+      src_h: fullH,
       src_w: g.width,
       dst_h: win.height,
       dst_w: win.width,
-      scale_h: resampleScale(g.height, outH),
+      scale_h: resampleScale(fullH, outH),
       scale_w: resampleScale(g.width, outW),
       origin_y: win.y0,
       origin_x: win.x0,
@@ -90,6 +100,7 @@ export function resample(
       src_plane_stride: g.height * g.width,
       dst_offset: offset,
       dst_plane_stride: planeStride,
+      src_y0: srcY0,
     },
     bindings: { src, dst },
     workgroups: grid2d(win.width, win.height, planes),

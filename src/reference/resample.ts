@@ -29,20 +29,50 @@ export interface OutputWindow {
   width: number;
 }
 
+/**
+ * Which rows of the source a slice holds: rows [y0, y0 + rows) of a source `fullHeight` rows high
+ * (the slice's own height is `rows`). Scale and edge clamp follow the full height, so resampling a
+ * band of a huge image gives exactly the rows the whole image would.
+ */
+export interface SourceRows {
+  y0: number;
+  fullHeight: number;
+}
+
+/** The source rows [first, last] that output rows [y0, y0 + height) of an outH-row output read. */
+export function sourceRowsRead(mode: 'nearest' | 'bilinear', srcH: number, outH: number, y0: number, height: number): [number, number] {
+  const scale = resampleScale(srcH, outH);
+  if (mode === 'nearest') {
+    const at = (y: number) => Math.min(Math.floor(Math.fround(y * scale)), srcH - 1);
+    return [at(y0), at(y0 + height - 1)];
+  }
+  return [sourceCoordinate(y0, scale, srcH).i0, sourceCoordinate(y0 + height - 1, scale, srcH).i1];
+}
+
+function sliceGeometry(h: number, rows: SourceRows | undefined, outH: number, win: OutputWindow, mode: 'nearest' | 'bilinear'): { fullH: number; y0: number } {
+  if (!rows) return { fullH: h, y0: 0 };
+  const [first, last] = sourceRowsRead(mode, rows.fullHeight, outH, win.y0, win.height);
+  if (!Number.isInteger(rows.y0) || rows.y0 < 0 || rows.y0 + h > rows.fullHeight || first < rows.y0 || last >= rows.y0 + h) {
+    throw new ShapeError(`resample: source rows [${rows.y0}, ${rows.y0 + h}) of ${rows.fullHeight} do not cover rows [${first}, ${last}] that output rows [${win.y0}, ${win.y0 + win.height}) read`);
+  }
+  return { fullH: rows.fullHeight, y0: rows.y0 };
+}
+
 function fullWindow(outH: number, outW: number, window?: OutputWindow): OutputWindow {
   return window ?? { y0: 0, x0: 0, height: outH, width: outW };
 }
 
-export function upsampleNearest(src: Planar, outH: number, outW: number, window?: OutputWindow): Planar {
+export function upsampleNearest(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows): Planar {
   const { planes, height: h, width: w } = planeGeometry(src.shape, 'resample input');
   checkSizes(h, w, outH, outW);
-  const sh = resampleScale(h, outH);
-  const sw = resampleScale(w, outW);
   const win = fullWindow(outH, outW, window);
+  const { fullH, y0: sliceY0 } = sliceGeometry(h, rows, outH, win, 'nearest');
+  const sh = resampleScale(fullH, outH);
+  const sw = resampleScale(w, outW);
   const out = planar([...src.shape.slice(0, -2), win.height, win.width]);
   for (let p = 0; p < planes; p++) {
     for (let y = 0; y < win.height; y++) {
-      const sy = Math.min(Math.floor(Math.fround((y + win.y0) * sh)), h - 1);
+      const sy = Math.min(Math.floor(Math.fround((y + win.y0) * sh)), fullH - 1) - sliceY0;
       for (let x = 0; x < win.width; x++) {
         const sx = Math.min(Math.floor(Math.fround((x + win.x0) * sw)), w - 1);
         out.data[(p * win.height + y) * win.width + x] = src.data[(p * h + sy) * w + sx];
@@ -60,19 +90,21 @@ function sourceCoordinate(dst: number, scale: number, size: number): { i0: numbe
   return { i0, i1, lambda };
 }
 
-export function upsampleBilinear(src: Planar, outH: number, outW: number, window?: OutputWindow): Planar {
+export function upsampleBilinear(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows): Planar {
   const { planes, height: h, width: w } = planeGeometry(src.shape, 'resample input');
   checkSizes(h, w, outH, outW);
-  const sh = resampleScale(h, outH);
-  const sw = resampleScale(w, outW);
   const win = fullWindow(outH, outW, window);
+  const { fullH, y0: sliceY0 } = sliceGeometry(h, rows, outH, win, 'bilinear');
+  const sh = resampleScale(fullH, outH);
+  const sw = resampleScale(w, outW);
   const out = planar([...src.shape.slice(0, -2), win.height, win.width]);
   const f = Math.fround;
   const cols = Array.from({ length: win.width }, (_, x) => sourceCoordinate(x + win.x0, sw, w));
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
     for (let y = 0; y < win.height; y++) {
-      const { i0: y0, i1: y1, lambda: ly } = sourceCoordinate(y + win.y0, sh, h);
+      const c = sourceCoordinate(y + win.y0, sh, fullH);
+      const [y0, y1, ly] = [c.i0 - sliceY0, c.i1 - sliceY0, c.lambda];
       for (let x = 0; x < win.width; x++) {
         const { i0: x0, i1: x1, lambda: lx } = cols[x];
         const top = f(f(f(1 - lx) * src.data[base + y0 * w + x0]) + f(lx * src.data[base + y0 * w + x1]));

@@ -129,6 +129,27 @@ describe('tensors and the buffer pool', () => {
     expect(got.map((d) => d[0])).toEqual([0, 1, 2, 3]);
   });
 
+  it('batch uploads happen in order with recorded work, so they recycle pooled buffers', async () => {
+    const ctx = gpu();
+    const batch = ctx.batch('batch uploads');
+    const reads: Array<Promise<Float32Array>> = [];
+    const buffers = new Set<GPUBuffer>();
+    for (let i = 0; i < 6; i++) {
+      const t = batch.upload(new Float32Array(16).fill(i + 0.5), [4, 4], `data${i}`);
+      buffers.add(t.buffer);
+      const out = reflectPad(batch, t, { top: 0, bottom: 0, left: 0, right: 0 });
+      reads.push(batch.read(out));
+      t.dispose();
+      out.dispose();
+    }
+    expect(() => batch.upload(new Float32Array(3), [4], 'wrong length')).toThrow(KernelDescriptorError);
+    await batch.submit();
+    const got = await Promise.all(reads);
+    expect(got.map((d) => d[15])).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5]);
+    // The same few buffers served every upload (ctx.upload would have taken six fresh ones).
+    expect(buffers.size).toBeLessThanOrEqual(2);
+  });
+
   it('size classes waste at most 1/8', () => {
     for (const n of [1, 17, 400, 1000, 4097, 123457, 5e6]) {
       const c = sizeClass(n);

@@ -95,6 +95,39 @@ describe('upsampling: GPU vs CPU reference', () => {
     src.dispose();
   });
 
+  it('reads a band of source rows (restoring a huge image band by band), identical to the whole', async () => {
+    const ctx = gpu();
+    const coins = loadCoins();
+    const [h, w] = [75, 96];
+    const whole = { data: coins.data.slice(0, h * w), shape: [1, h, w] };
+    for (const mode of ['nearest', 'bilinear'] as const) {
+      for (const [oh, window] of [
+        [300, { y0: 40, x0: 0, height: 57, width: 384 }],
+        [163, { y0: 0, x0: 5, height: 20, width: 300 }],
+        [163, { y0: 150, x0: 0, height: 13, width: 384 }],
+      ] as const) {
+        const [first, last] = ref.sourceRowsRead(mode, h, oh, window.y0, window.height);
+        const band = { data: whole.data.slice(first * w, (last + 1) * w), shape: [1, last + 1 - first, w] };
+        const rows = { y0: first, fullHeight: h };
+        const expected = REF[mode](whole, oh, 384, window);
+        expectClose(REF[mode](band, oh, 384, window, rows).data, expected.data, EXACT, expected.shape, `${mode} reference band`);
+        const src = ctx.upload(band.data, band.shape, 'band');
+        const batch = ctx.batch('band');
+        const out = resample(batch, src, oh, 384, mode, { window, rows });
+        const result = batch.read(out);
+        await batch.submit();
+        expectClose(await result, expected.data, { atol: TOL[mode].atol * 255, rtol: TOL[mode].rtol }, expected.shape, `${mode} band → ${oh} rows`);
+        // A band one row short of what the window reads is refused, not read out of bounds.
+        const short = ctx.upload(band.data.slice(w), [1, last - first, w], 'short band');
+        expect(() => resample(ctx.batch('short'), short, oh, 384, mode, { window, rows: { y0: first + 1, fullHeight: h } })).toThrow(/rows/);
+        expect(() => REF[mode]({ data: band.data.slice(w), shape: [1, last - first, w] }, oh, 384, window, { y0: first + 1, fullHeight: h })).toThrow(/rows/);
+        short.dispose();
+        src.dispose();
+        out.dispose();
+      }
+    }
+  });
+
   it('reads a sub-range of source planes', async () => {
     const ctx = gpu();
     const data = randomFloats(4 * 2 * 3, 6);
