@@ -39,6 +39,9 @@ export class DisposedError extends ConvpaintError {}
 /** A buffer larger than the device allows (`maxBufferSize` / `maxStorageBufferBindingSize`). */
 export class BufferTooLargeError extends ConvpaintError {}
 
+/** A result (features, probabilities) larger than this JavaScript engine holds in one array. */
+export class HostMemoryError extends ConvpaintError {}
+
 /** A shader and the TypeScript that dispatches it disagree (binding or uniform names). */
 export class KernelDescriptorError extends ConvpaintError {}
 

@@ -14,7 +14,7 @@ import { cropTile, reflectPad } from '../reference/pad.js';
 import { extractPyramidCpu } from '../reference/pyramid.js';
 import { upsampleBilinear } from '../reference/resample.js';
 import type { Labels3D } from './dims.js';
-import { concatRows, paddedGeometry } from './engine.js';
+import { concatRows, hostArray, paddedGeometry } from './engine.js';
 import type { Engine, PredictOptions, Prediction, PreparedImage, ProgressSink, TrainingRows } from './engine.js';
 import { predictionTiles, referenceTileBlock, trainingTiles } from './tiling.js';
 import type { TileJob } from './tiling.js';
@@ -55,7 +55,7 @@ export class CpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
     const k = model.classes.length;
-    let probas: Float32Array = new Float32Array(k * z * h * w);
+    let probas: Float32Array = hostArray(Float32Array, k * z * h * w, 'the probabilities');
     const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, options.tileImage, g.alignment));
     jobs.forEach((job, i) => {
       const feats = this.tileFeatures(fe, padded, job, pyramid);
@@ -89,7 +89,7 @@ export class CpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
     const f = totalFeatures(fe, c, pyramid);
-    const out = new Float32Array(f * z * h * w);
+    const out = hostArray(Float32Array, f * z * h * w, 'the feature image');
     const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, tileImage, g.alignment));
     jobs.forEach((job, i) => {
       pasteFeatures(out, this.tileFeatures(fe, padded, job, pyramid), f, [z, h, w], job);

@@ -8,6 +8,7 @@ import type { TreeEnsemble } from '../classifiers/forest.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import type { PyramidOptions } from '../features/plan.js';
 import type { Labels3D } from './dims.js';
+import { HostMemoryError } from '../errors.js';
 import { overallPaddings } from './padding.js';
 import type { PaddedGeometry } from './tiling.js';
 
@@ -84,4 +85,21 @@ export function concatRows(parts: Array<{ x: Float32Array; y: Int32Array; coords
     at += p.y.length;
   }
   return { x, y, coords, nFeatures };
+}
+
+/**
+ * A result array on the host, or a `HostMemoryError` saying how large it would be: the GPU side
+ * tiles anything, but a whole-image result (e.g. the 64 × 8192² feature image of `vgg`) must
+ * fit one JavaScript array, and the engine's own RangeError would not say why.
+ */
+export function hostArray<T extends Float32Array | Uint32Array>(Kind: new (length: number) => T, length: number, what: string): T {
+  try {
+    return new Kind(length);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new HostMemoryError(
+      `${what} needs ${((length * 4) / 2 ** 30).toFixed(1)} GiB in one array, more than this JavaScript engine allows (${error.message}); ` +
+        'use a smaller image, fewer features or image_downsample, or segment instead of asking for the whole feature image',
+    );
+  }
 }

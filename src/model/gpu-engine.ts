@@ -25,7 +25,7 @@ import { argmaxClasses, majorityFilter } from '../ops/labels.js';
 import { crop } from '../ops/pad.js';
 import { resample } from '../ops/resample.js';
 import type { Labels3D } from './dims.js';
-import { concatRows, paddedGeometry } from './engine.js';
+import { concatRows, hostArray, paddedGeometry } from './engine.js';
 import type { Engine, PredictOptions, Prediction, PreparedImage, ProgressSink, TrainingRows } from './engine.js';
 import { pasteFeatures } from './cpu-engine.js';
 import { cutPaddedTile } from './tile-cut.js';
@@ -136,8 +136,8 @@ export class GpuEngine implements Engine {
     const block = this.blockFor(fe, c, pyramid, g, options.tileImage);
     const bands = predictionBands(g, z, block, oh, bandRowsFor(this.budgetBytes, k, [h, w], [oh, ow], block, halo), halo);
     const result: Prediction = { shape: [z, oh, ow] };
-    if (options.wantProbas) result.probas = new Float32Array(k * z * oh * ow);
-    if (options.wantLabels) result.classIndex = new Uint32Array(z * oh * ow);
+    if (options.wantProbas) result.probas = hostArray(Float32Array, k * z * oh * ow, 'the probabilities');
+    if (options.wantLabels) result.classIndex = hostArray(Uint32Array, z * oh * ow, 'the labels');
     const submitted = GpuEngine.counter(progress, 'predict', bands.reduce((n, b) => n + b.jobs.length, 0));
     for (const band of bands) await this.predictBand(fe, forest, image, g, pyramid, band, [oh, ow], options, result, submitted);
     return result;
@@ -216,7 +216,7 @@ export class GpuEngine implements Engine {
     const [c, z, h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const f = totalFeatures(fe, c, pyramid);
-    const out = new Float32Array(f * z * h * w);
+    const out = hostArray(Float32Array, f * z * h * w, 'the feature image');
     const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, g, tileImage));
     const pastes: Promise<void>[] = [];
     await this.inBatches('feature image', jobs, (batch, job) => {

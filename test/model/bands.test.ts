@@ -5,7 +5,8 @@
  * in one band tiles exactly as the whole-image plan).
  */
 import { describe, expect, it } from 'vitest';
-import { BufferTooLargeError } from '../../src/errors.js';
+import { BufferTooLargeError, HostMemoryError } from '../../src/errors.js';
+import { hostArray } from '../../src/model/engine.js';
 import { bandRowsFor } from '../../src/model/gpu-engine.js';
 import { cutPaddedTile } from '../../src/model/tile-cut.js';
 import { predictionBands, predictionTiles } from '../../src/model/tiling.js';
@@ -111,5 +112,14 @@ describe('band height', () => {
     // Restoring ×2 (4096² → 8192²): 4·(2·4096·½ + 2·8192 + 2·8192) B per row, less three source rows.
     expect(bandRowsFor(128 * 2 ** 20, 2, [4096, 4096], [8192, 8192], 512, 0)).toBe(512);
     expect(() => bandRowsFor(4096, 40, [10, 100], [10, 100], 8, 0)).toThrow(BufferTooLargeError);
+  });
+});
+
+describe('host result arrays', () => {
+  it('a whole-image result beyond what one JS array holds is a HostMemoryError saying how large', () => {
+    expect(hostArray(Float32Array, 10, 'x')).toHaveLength(10);
+    // vgg-l's 2,560 features over 8192² pixels: 640 GiB.
+    expect(() => hostArray(Float32Array, 2560 * 8192 * 8192, 'the feature image')).toThrow(HostMemoryError);
+    expect(() => hostArray(Float32Array, 2560 * 8192 * 8192, 'the feature image')).toThrow(/the feature image needs 640\.0 GiB/);
   });
 });
