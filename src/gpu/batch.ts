@@ -12,6 +12,7 @@ import { DeviceLostError, GpuValidationError, KernelDescriptorError } from '../e
 import { BUFFER_USAGE } from './buffer-pool.js';
 import type { GpuContext, KernelSpec } from './context.js';
 import { packUniforms } from './reflection.js';
+import { dtypeOf } from './tensor.js';
 import type { GpuDtype, GpuTensor } from './tensor.js';
 
 export interface DispatchArgs {
@@ -146,7 +147,7 @@ export class GpuBatch {
    */
   upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], label: string): GpuTensor {
     this.assertOpen();
-    const dtype: GpuDtype = data instanceof Float32Array ? 'f32' : data instanceof Uint32Array ? 'u32' : 'i32';
+    const dtype = dtypeOf(data);
     const t = this.ctx.tensor(shape, label, dtype);
     if (data.length !== t.size) {
       t.dispose();

@@ -13,7 +13,7 @@ import { reflectShader } from './reflection.js';
 import type { EntryPointInfo } from './reflection.js';
 import { SHADER_SOURCES } from './shaders.generated.js';
 import type { ShaderName } from './shaders.generated.js';
-import { GpuTensor } from './tensor.js';
+import { dtypeOf, GpuTensor } from './tensor.js';
 import type { GpuDtype } from './tensor.js';
 
 /** Which compiled code a dispatch runs: shader file, entry point and its override constants. */
@@ -249,7 +249,7 @@ export class GpuContext {
    * called while a batch is being recorded.
    */
   upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], label: string): GpuTensor {
-    const dtype: GpuDtype = data instanceof Float32Array ? 'f32' : data instanceof Uint32Array ? 'u32' : 'i32';
+    const dtype = dtypeOf(data);
     this.checkAlive();
     const t = new GpuTensor(this.pool, shape, dtype, label, true);
     if (data.length !== t.size) {

@@ -8,6 +8,11 @@ import type { BufferPool } from './buffer-pool.js';
 
 export type GpuDtype = 'f32' | 'u32' | 'i32';
 
+/** The tensor dtype that holds a host array's elements. */
+export function dtypeOf(data: Float32Array | Uint32Array | Int32Array): GpuDtype {
+  return data instanceof Float32Array ? 'f32' : data instanceof Uint32Array ? 'u32' : 'i32';
+}
+
 export function elementCount(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {

@@ -3,7 +3,7 @@ import { ShapeError } from '../errors.js';
 import type { GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { resampleScale, sourceRowsRead } from '../reference/resample.js';
+import { resampleScale, sliceGeometry } from '../reference/resample.js';
 import type { OutputWindow, SourceRows } from '../reference/resample.js';
 import { grid2d, tensorGeometry, WG_2D } from './geometry.js';
 
@@ -68,14 +68,7 @@ export function resample(
   if (win.y0 < 0 || win.x0 < 0 || win.height < 1 || win.width < 1 || win.y0 + win.height > outH || win.x0 + win.width > outW) {
     throw new ShapeError(`resample: window ${JSON.stringify(win)} is outside the ${outH}×${outW} output`);
   }
-  const fullH = options.rows?.fullHeight ?? g.height;
-  const srcY0 = options.rows?.y0 ?? 0;
-  if (options.rows) {
-    const [firstRow, lastRow] = sourceRowsRead(mode, fullH, outH, win.y0, win.height);
-    if (!Number.isInteger(srcY0) || srcY0 < 0 || srcY0 + g.height > fullH || firstRow < srcY0 || lastRow >= srcY0 + g.height) {
-      throw new ShapeError(`resample: "${src.label}" holds rows [${srcY0}, ${srcY0 + g.height}) of ${fullH}, but output rows [${win.y0}, ${win.y0 + win.height}) read rows [${firstRow}, ${lastRow}]`);
-    }
-  }
+  const { fullH, y0: srcY0 } = sliceGeometry(g.height, options.rows, outH, win, mode);
   const planeSize = win.height * win.width;
   const target = options.target;
   const dst = target?.tensor ?? batch.tensor(options.source ? [planes, win.height, win.width] : [...g.lead, win.height, win.width], label);

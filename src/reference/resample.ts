@@ -30,9 +30,9 @@ export interface OutputWindow {
 }
 
 /**
- * Which rows of the source a slice holds: rows [y0, y0 + rows) of a source `fullHeight` rows high
- * (the slice's own height is `rows`). Scale and edge clamp follow the full height, so resampling a
- * band of a huge image gives exactly the rows the whole image would.
+ * Which rows of the source a slice holds: its own h rows are rows [y0, y0 + h) of a source
+ * `fullHeight` rows high. Scale and edge clamp follow the full height, so resampling a band of a
+ * huge image gives exactly the rows the whole image would.
  */
 export interface SourceRows {
   y0: number;
@@ -49,7 +49,12 @@ export function sourceRowsRead(mode: 'nearest' | 'bilinear', srcH: number, outH:
   return [sourceCoordinate(y0, scale, srcH).i0, sourceCoordinate(y0 + height - 1, scale, srcH).i1];
 }
 
-function sliceGeometry(h: number, rows: SourceRows | undefined, outH: number, win: OutputWindow, mode: 'nearest' | 'bilinear'): { fullH: number; y0: number } {
+/**
+ * The full source height and the slice's first row for a source of h rows (the whole source
+ * unless `rows` says otherwise); throws ShapeError unless the slice covers every row the output
+ * window reads. Shared with src/ops/resample.ts, which validates the same way before dispatching.
+ */
+export function sliceGeometry(h: number, rows: SourceRows | undefined, outH: number, win: OutputWindow, mode: 'nearest' | 'bilinear'): { fullH: number; y0: number } {
   if (!rows) return { fullH: h, y0: 0 };
   const [first, last] = sourceRowsRead(mode, rows.fullHeight, outH, win.y0, win.height);
   if (!Number.isInteger(rows.y0) || rows.y0 < 0 || rows.y0 + h > rows.fullHeight || first < rows.y0 || last >= rows.y0 + h) {
