@@ -10,7 +10,7 @@ import { totalFeatures, alignment } from '../src/features/plan.js';
 import { extractPyramidGpu } from '../src/features/pyramid.js';
 import { createExtractor } from '../src/features/registry.js';
 import { GpuContext } from '../src/gpu/context.js';
-import { internalFloatsPerPixel } from '../src/model/tiling.js';
+import { internalFloatsPerPixel } from '../src/engine/tiling.js';
 
 const WEIGHTS = new URL('../weights/vgg16-test-random-init.safetensors', import.meta.url).pathname;
 const CASES = [

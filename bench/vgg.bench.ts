@@ -21,7 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FeatureExtractor } from '../src/features/extractor.js';
 import { createVgg16 } from '../src/features/vgg16.js';
-import { VGG16_CONV_LAYERS } from '../src/features/vgg16-layers.js';
+import { VGG16_CONV_LAYERS } from '../src/core/vgg16-layers.js';
 import { GpuContext } from '../src/gpu/context.js';
 import type { GpuTensor } from '../src/gpu/tensor.js';
 import { summary } from './lib/timing.js';

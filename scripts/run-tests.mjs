@@ -1,4 +1,5 @@
 // run-tests.mjs — the project's test command (`npm test`).
+// 0. static checks: the import layering of src/ (scripts/check-layers.mjs) and the type check;
 // 1. the CPU project (references, file formats, everything without a GPU) once;
 // 2. the GPU project (test/**/*.gpu.test.ts) once per software Vulkan driver: lavapipe (Mesa)
 //    and SwiftShader (from Debian's chromium), selected with VK_ICD_FILENAMES; then the `big`
@@ -65,6 +66,24 @@ function runVitest(name, project, env) {
     ok = false;
     if (!counted) totals.failed += 1;
     console.error(`run-tests: ${name} failed (exit ${res.status})`);
+  }
+}
+
+if (passThrough.length === 0) {
+  // Static checks, counted like tests: the import layering (scripts/check-layers.mjs) and the
+  // type check of src/, test/ and bench/ (vitest strips types without checking them).
+  console.log('\n=== Static checks: layering, types ===');
+  for (const [name, cmd, cmdArgs] of [
+    ['layering', 'node', ['scripts/check-layers.mjs']],
+    ['types', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ]) {
+    const res = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+    if (res.status === 0) totals.passed += 1;
+    else {
+      ok = false;
+      totals.failed += 1;
+      console.error(`run-tests: the ${name} check failed`);
+    }
   }
 }
 

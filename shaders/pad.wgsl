@@ -34,18 +34,7 @@ override WG_Y: u32;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-// Index into [0, n) of position i under reflect-101 with repeated reflection.
-fn reflect_index(i: i32, n: i32) -> i32 {
-  if (n == 1) {
-    return 0;
-  }
-  let period = 2 * (n - 1);
-  var m = i % period;
-  if (m < 0) {
-    m += period;
-  }
-  return select(m, period - m, m >= n);
-}
+// #include "lib/reflect-index.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn reflect_pad(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -43,21 +43,7 @@ override MAX_RADIUS: u32;
 // One line segment of TILE + 2·MAX_RADIUS values per line of the workgroup.
 var<workgroup> tile: array<f32, (WG_ALONG * PER_THREAD + 2u * MAX_RADIUS) * WG_ACROSS>;
 
-fn reflect_index(i: i32, n: i32) -> i32 {
-  // Inside the line (nearly always): skip the integer modulo, which software drivers emulate slowly.
-  if (i >= 0 && i < n) {
-    return i;
-  }
-  if (n == 1) {
-    return 0;
-  }
-  let period = 2 * (n - 1);
-  var m = i % period;
-  if (m < 0) {
-    m += period;
-  }
-  return select(m, period - m, m >= n);
-}
+// #include "lib/reflect-index.wgsl"
 
 // Segment storage: filter_w keeps each line contiguous (neighbouring invocations run along it);
 // filter_h interleaves the lines (neighbouring invocations are neighbouring columns), so both

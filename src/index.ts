@@ -1,14 +1,20 @@
 /**
- * convpaint-webgpu — public API. Everything a user imports comes from here; nothing else.
- * Works in Node (Dawn through the `webgpu` package) and in browsers (`navigator.gpu`).
+ * convpaint-webgpu — the public API: interactive pixel classification (the reference tool's
+ * `ConvpaintModel`) on WebGPU, in Node (Dawn through the `webgpu` package) and in browsers
+ * (`navigator.gpu`). Everything here is browser-safe.
  *
- * Start with `ConvpaintModel` (the reference tool's API); the lower layers — GPU context and
- * kernels, extractors, tree ensembles, file formats — are exported for advanced use and tests.
+ * Advanced use has sub-paths: `convpaint-webgpu/gpu` (the GPU context, kernels, extractors and
+ * the forest evaluator), `convpaint-webgpu/reference` (the plain-TypeScript twins: CPU kernels,
+ * pyramids and the tree trainers), `convpaint-webgpu/node` (files: images, bundles,
+ * safetensors, the weights cache).
  */
+
+/** Every error the library throws on purpose is a `ConvpaintError`; see the README's "Errors". */
 export * from './errors.js';
+/** The package version. */
 export { VERSION } from './version.js';
 
-// The model API (REFERENCE.md §1)
+// The model (REFERENCE.md §1)
 export { ConvpaintModel } from './model/convpaint-model.js';
 export type {
   ModelSource,
@@ -17,46 +23,35 @@ export type {
   ProgressEvent,
   TrainOptions,
   PredictCallOptions,
+  PredictionResult,
   LabelImage,
   FloatImage,
+  ImageInput,
   TrainingRowsResult,
-} from './model/convpaint-model.js';
+} from './model/types.js';
+export type { TreeEnsemble } from './core/tree-ensemble.js';
+
+// Parameters, their YAML, the standard models
 export { Param, PARAM_KEYS, FE_KEYS, validateParam, convpaintDefaults } from './model/param.js';
 export type { ParamValues, ParamKey, ChannelMode, LayerSpec } from './model/param.js';
 export { paramFromYaml, paramToYaml } from './model/param-yaml.js';
 export { aliasNames, aliasParam } from './model/aliases.js';
-export type { NdArray } from './model/dims.js';
 export { readBundle, writeBundle, BUNDLE_FORMAT_VERSION } from './model/bundle.js';
+export type { BundleContents } from './model/bundle.js';
+export type { NdArray } from './prepare/dims.js';
 
-// Feature extractors
-export type { FeatureExtractor, FeParamDefaults } from './features/extractor.js';
-export { createExtractor, extractorNames, getExtractorEntry, registerExtractor } from './features/registry.js';
-export type { ExtractorEntry, ExtractorOptions, WeightsSource } from './features/registry.js';
-export type { PyramidOptions } from './features/plan.js';
-export { extractPyramidGpu } from './features/pyramid.js';
-export { featureImageGpu, featureImageCpu } from './features/feature-image.js';
+// Extractors by name (what a model picker shows)
+export { extractorNames, getExtractorEntry } from './features/registry.js';
+export type { ExtractorEntry, FeParamDefaults } from './features/extractor.js';
+export type { WeightsSource } from './weights/source.js';
 
-// Tree ensembles
-export * from './classifiers/index.js';
-export { uploadForest, predictForest, GpuForest } from './ops/forest.js';
+// From probabilities to labels (for probabilities held elsewhere: files, worker messages)
+export { labelsFromProbabilities, classValues } from './postprocess/labels.js';
+export type { LabelArray } from './postprocess/labels.js';
 
-// GPU runtime and kernels
-export { GpuContext } from './gpu/context.js';
-export type { GpuContextOptions, KernelSpec, AdapterDescription } from './gpu/context.js';
-export { GpuBatch } from './gpu/batch.js';
-export { GpuTensor } from './gpu/tensor.js';
-export type { GpuDtype } from './gpu/tensor.js';
-export { reflectPad, zeroPad, crop, cropTile } from './ops/pad.js';
-export type { Pads } from './ops/pad.js';
-export { blockMeanDownsample } from './ops/downsample.js';
-export { resample } from './ops/resample.js';
-export type { ResampleMode, ResampleTarget, ResampleSource, ResampleOptions } from './ops/resample.js';
-export { concatChannels, copyPlanes } from './ops/concat.js';
-export { gatherRows } from './ops/gather.js';
-export { argmaxClasses, majorityFilter } from './ops/labels.js';
-export * as reference from './reference/index.js';
+// Images: PNG and TIFF decoding into the model's arrays (browser-safe), and label colours
+export { decodeImage, decodeLabels, sniffFormat, ImageFormatError, IMAGE_EXTENSIONS } from './io/image-read.js';
+export type { ImageArray, DecodedImage, PixelArray } from './io/image-read.js';
 
-// File formats (browser-safe; Node file helpers live in convpaint-webgpu/node)
-export { readSafetensors, writeSafetensors, SafetensorsFile } from './io/safetensors.js';
-export type { SafetensorsDtype, TensorInfo } from './io/safetensors.js';
+// VGG weights kept in a browser's IndexedDB
 export { loadWeightsBytes, saveWeightsBytes, deleteWeightsBytes, IMAGENET_WEIGHTS_KEY } from './weights/browser-store.js';

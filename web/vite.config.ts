@@ -1,7 +1,7 @@
 /**
  * Vite build of the web page. The page imports the library as a third party would, by its package
- * name; the alias points that name at the source entry, so no build of the library is needed and
- * nothing private is reachable. The model runs in a module worker (see src/worker.ts).
+ * name (and its `/gpu` sub-path); the aliases point those names at the source entries, so no build
+ * of the library is needed and nothing private is reachable. The model runs in a module worker (see src/worker.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -12,7 +12,12 @@ export default defineConfig({
   root: here('.'),
   // Relative asset URLs: the built page works from any sub-path (or a plain static server).
   base: './',
-  resolve: { alias: { 'convpaint-webgpu': here('../src/index.ts') } },
+  resolve: {
+    alias: [
+      { find: /^convpaint-webgpu\/(gpu|reference|node)$/, replacement: here('../src/entries') + '/$1.ts' },
+      { find: /^convpaint-webgpu$/, replacement: here('../src/index.ts') },
+    ],
+  },
   // The library's Node-only helpers (file saving in ConvpaintModel.save, `webgpu` for Node) sit
   // behind dynamic imports that never run in a browser. Left external, their `node:` imports stay
   // in lazily loaded chunks that the page never fetches.

@@ -11,13 +11,13 @@
  *   GPU bandwidth.
  */
 import { trainGbdt } from '../../src/classifiers/gbdt.js';
-import type { TreeEnsemble } from '../../src/classifiers/forest.js';
-import { maxTreeDepth, treeCount } from '../../src/classifiers/forest.js';
+import type { TreeEnsemble } from '../../src/core/tree-ensemble.js';
+import { maxTreeDepth, treeCount } from '../../src/core/tree-ensemble.js';
 import { trainRandomForest } from '../../src/classifiers/random-forest.js';
 import { sortRowsLexicographic } from '../../src/classifiers/rows.js';
 import type { GpuTensor } from '../../src/gpu/tensor.js';
-import { GpuEngine } from '../../src/model/gpu-engine.js';
-import { prepareLabels, prepareImages } from '../../src/model/prepare.js';
+import { GpuEngine } from '../../src/engine/gpu-engine.js';
+import { prepareLabels, prepareImages } from '../../src/prepare/prepare.js';
 import { predictForest, uploadForest } from '../../src/ops/forest.js';
 import { predictCpu } from '../../src/reference/forest.js';
 import type { BenchEnv, StageResult } from '../lib/env.js';

@@ -15,14 +15,14 @@
  * stage's and the forest stage's CPU times per pixel at the same size, the training tiles' share
  * of the image, the same classifier time (training is CPU code on both paths).
  */
-import type { TreeEnsemble } from '../../src/classifiers/forest.js';
+import type { TreeEnsemble } from '../../src/core/tree-ensemble.js';
 import { sortRowsLexicographic } from '../../src/classifiers/rows.js';
 import { trainGbdt } from '../../src/classifiers/gbdt.js';
 import { totalFeatures } from '../../src/features/plan.js';
-import { paddedGeometry } from '../../src/model/engine.js';
-import { GpuEngine } from '../../src/model/gpu-engine.js';
-import { prepareImages, prepareLabels } from '../../src/model/prepare.js';
-import { autoBlockSize, predictionTiles, trainingTiles } from '../../src/model/tiling.js';
+import { paddedGeometry } from '../../src/engine/engine.js';
+import { GpuEngine } from '../../src/engine/gpu-engine.js';
+import { prepareImages, prepareLabels } from '../../src/prepare/prepare.js';
+import { autoBlockSize, predictionTiles, trainingTiles } from '../../src/engine/tiling.js';
 import { argmaxClasses, majorityFilter } from '../../src/ops/labels.js';
 import type { BenchEnv, StageResult } from '../lib/env.js';
 import { withPeakMemory } from '../lib/memory.js';

@@ -16,8 +16,8 @@
  * seed give a byte-identical model.
  */
 import { ValueError } from '../errors.js';
-import { MAX_OBLIVIOUS_DEPTH } from './forest.js';
-import type { TreeEnsemble } from './forest.js';
+import { MAX_OBLIVIOUS_DEPTH } from '../core/tree-ensemble.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { createGrowerState, growObliviousTree } from './oblivious-grower.js';
 import { MAX_BORDERS, quantizeRows } from './quantize.js';
 import { Rng } from './random.js';

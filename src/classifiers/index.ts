@@ -1,5 +1,5 @@
 /** Tree ensembles: the shared model representation, the two trainers, and (de)serialisation. */
-export * from './forest.js';
+export * from '../core/tree-ensemble.js';
 export { trainGbdt } from './gbdt.js';
 export type { GbdtOptions } from './gbdt.js';
 export { trainRandomForest } from './random-forest.js';

@@ -18,7 +18,7 @@
  * any order (or in parallel) with the same result.
  */
 import { ValueError } from '../errors.js';
-import type { NodeTrees, TreeEnsemble } from './forest.js';
+import type { NodeTrees, TreeEnsemble } from '../core/tree-ensemble.js';
 import { borderBetween } from './quantize.js';
 import { deriveSeed, Rng } from './random.js';
 import { checkTrainingRows } from './rows.js';

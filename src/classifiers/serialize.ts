@@ -20,8 +20,8 @@
 import { ModelFormatError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { NamedTensorInput, SafetensorsDtype, SafetensorsFile, TensorArray } from '../io/safetensors.js';
-import { FOREST_FORMAT_VERSION, validateForest } from './forest.js';
-import type { ForestKind, NodeTrees, ObliviousTrees, Postprocess, TreeEnsemble } from './forest.js';
+import { FOREST_FORMAT_VERSION, validateForest } from '../core/tree-ensemble.js';
+import type { ForestKind, NodeTrees, ObliviousTrees, Postprocess, TreeEnsemble } from '../core/tree-ensemble.js';
 
 export const DEFAULT_FOREST_PREFIX = 'forest.';
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { readImageFile, readLabelsFile } from '../io/image-read.js';
-import { downscalePicture, overlayPicture } from '../io/image-overlay.js';
+import { downscalePicture, overlayPicture } from '../postprocess/overlay.js';
 import { encodeLabels, encodeRgbPng, writeAtomic } from '../io/image-write.js';
 import type { DeviceChoice, LabelImage } from '../model/convpaint-model.js';
 import { ConvpaintModel } from '../model/convpaint-model.js';

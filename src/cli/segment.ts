@@ -16,11 +16,10 @@ import type { Command } from 'commander';
 import { ShapeError, ValueError } from '../errors.js';
 import { readImageFile, readLabelsFile } from '../io/image-read.js';
 import type { DecodedImage } from '../io/image-read.js';
-import { overlayPicture } from '../io/image-overlay.js';
+import { overlayPicture } from '../postprocess/overlay.js';
 import { encodeFloatStack, encodeLabels, encodeRgbPng, writeAtomic } from '../io/image-write.js';
-import type { ConvpaintModel, FloatImage, LabelImage } from '../model/convpaint-model.js';
-import type { ChannelMode } from '../model/param.js';
-import { argmaxClasses, majorityFilter } from '../reference/labels.js';
+import type { ConvpaintModel, FloatImage, LabelImage, PredictionResult } from '../model/convpaint-model.js';
+import type { ChannelMode } from '../prepare/dims.js';
 import { accuracy, addCommonOptions, collect, createModel, spatialShape } from './common.js';
 import type { CommonOptions } from './common.js';
 import { CliError, EXIT, errorMessage, exitCodeFor, runAction } from './errors.js';
@@ -176,8 +175,9 @@ async function segmentOne(model: ConvpaintModel, mode: ChannelMode, input: strin
   let labels: LabelImage;
   let probas: FloatImage | null = null;
   if (opts.probas) {
-    probas = (await reporter.timed('predict', () => model.predictProbas(image))) as FloatImage;
-    labels = labelsFromProbas(probas, classes, model.getParam('seg_smoothening') ?? 1);
+    const both = (await reporter.timed('predict', () => model.predict(image))) as PredictionResult;
+    probas = both.probabilities;
+    labels = both.labels;
   } else {
     labels = (await reporter.timed('predict', () => model.segment(image))) as LabelImage;
   }
@@ -225,19 +225,4 @@ function checkChannels(image: DecodedImage, mode: ChannelMode, numFeatures: numb
   if (mode === 'single' && image.samples === 3) {
     reporter.warn(`${input} is RGB but the model reads single channels: its R, G and B are segmented as three planes`);
   }
-}
-
-/** Labels from probabilities exactly as the engine makes them: argmax (ties → first class), then the optional majority filter. */
-function labelsFromProbas(probas: FloatImage, classes: readonly number[], smoothing: number): LabelImage {
-  const k = classes.length;
-  const spatial = probas.shape.slice(1);
-  let index = argmaxClasses(probas.data, k);
-  if (smoothing > 1) {
-    const [z, h, w] = spatial.length === 2 ? [1, spatial[0], spatial[1]] : spatial;
-    index = majorityFilter(index, [z, h, w], k, smoothing);
-  }
-  const max = Math.max(...classes);
-  const data = max <= 255 ? new Uint8Array(index.length) : max <= 65535 ? new Uint16Array(index.length) : new Int32Array(index.length);
-  for (let i = 0; i < index.length; i++) data[i] = classes[index[i]];
-  return { data, shape: spatial };
 }

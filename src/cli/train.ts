@@ -11,7 +11,7 @@ import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { readImageFile, readLabelsFile } from '../io/image-read.js';
 import type { ImageArray } from '../io/image-read.js';
-import type { ChannelMode } from '../model/param.js';
+import type { ChannelMode } from '../prepare/dims.js';
 import { CliError, EXIT, runAction } from './errors.js';
 import { addCommonOptions, addSourceOptions, checkLabelsFit, collect, createModel, modelSource, parsePositiveInt, parsePositiveNumber } from './common.js';
 import type { CommonOptions, SourceOptions } from './common.js';

@@ -4,7 +4,7 @@
  */
 import { gaussianFeaturesEntry } from './gaussian.js';
 import { ilastikEntry } from './ilastik.js';
-import type { ExtractorEntry } from './registry.js';
+import type { ExtractorEntry } from './extractor.js';
 import { vgg16Entry } from './vgg16.js';
 
 export function builtinExtractors(): ExtractorEntry[] {

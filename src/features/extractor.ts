@@ -10,6 +10,7 @@
 import type { GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { Planar } from '../reference/planar.js';
+import type { WeightsSource } from '../weights/source.js';
 
 /** Parameter values an FE proposes (a subset of the 19 `Param` keys, reference names). */
 export interface FeParamDefaults {
@@ -89,4 +90,21 @@ export function layerlessFeDefaults(name: string, hasGlobalContext = false): FeP
     tile_annotations: !hasGlobalContext,
     tile_image: false,
   };
+}
+
+export interface ExtractorOptions {
+  /** Layer keys or indices into `layerKeys` (VGG); null/undefined → the FE's default layers. */
+  layers?: ReadonlyArray<string | number> | null;
+  /** Weights for networks (VGG); overrides the installed ImageNet weights. */
+  weights?: WeightsSource;
+}
+
+export interface ExtractorEntry {
+  name: string;
+  description: string;
+  /** Selectable layer keys, or null (known without creating the FE: no weights needed). */
+  layerKeys: readonly string[] | null;
+  /** The FE's parameter defaults for the given layers (no weights needed). */
+  defaultParams(layers?: ReadonlyArray<string | number> | null): FeParamDefaults;
+  create(options?: ExtractorOptions): Promise<FeatureExtractor>;
 }

@@ -6,11 +6,11 @@
  */
 import type { GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { overallPaddings } from '../model/padding.js';
+import { overallPaddings } from './padding.js';
 import { reflectPad } from '../ops/pad.js';
 import * as ref from '../reference/pad.js';
 import type { Planar } from '../reference/planar.js';
-import { extractPyramidCpu } from '../reference/pyramid.js';
+import { extractPyramidCpu } from './pyramid-cpu.js';
 import type { FeatureExtractor } from './extractor.js';
 import type { PyramidOptions } from './plan.js';
 import { extractPyramidGpu } from './pyramid.js';

@@ -11,9 +11,8 @@ import { ShapeError } from '../errors.js';
 import type { Planar } from '../reference/planar.js';
 import { convolve1d as convolveCpu } from '../reference/separable.js';
 import { layerlessFeDefaults } from './extractor.js';
-import type { FeatureExtractor, FeParamDefaults } from './extractor.js';
-import { scipyGaussian } from './filter-kernels.js';
-import type { ExtractorEntry } from './registry.js';
+import type { ExtractorEntry, FeParamDefaults, FeatureExtractor } from './extractor.js';
+import { scipyGaussian } from '../core/filter-kernels.js';
 
 export const GAUSSIAN_FEATURES_NAME = 'gaussian_features';
 /** σ of the reference's Gaussian FE. */

@@ -21,10 +21,9 @@ import { planar } from '../reference/planar.js';
 import type { Planar } from '../reference/planar.js';
 import { convolve1d as convolveCpu } from '../reference/separable.js';
 import { layerlessFeDefaults } from './extractor.js';
-import type { FeatureExtractor, FeParamDefaults } from './extractor.js';
-import { derivativeOfGaussian, derivativeRadius } from './filter-kernels.js';
-import type { Kernel1d } from './filter-kernels.js';
-import type { ExtractorEntry } from './registry.js';
+import type { ExtractorEntry, FeParamDefaults, FeatureExtractor } from './extractor.js';
+import { derivativeOfGaussian, derivativeRadius } from '../core/filter-kernels.js';
+import type { Kernel1d } from '../core/filter-kernels.js';
 
 export const ILASTIK_NAME = 'ilastik_2d';
 /** The seven scales of ilastik's default feature selection. */

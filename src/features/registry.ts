@@ -1,32 +1,13 @@
 /**
- * Feature extractors by registry name. Each extractor module exports an `ExtractorEntry`;
+ * Feature extractors by registry name. Each extractor module exports an `ExtractorEntry` (the
+ * contract in extractor.ts);
  * `BUILTIN` below lists them. Names the reference has but this version does not (DINOv2,
  * Cellpose, …) are known, so asking for them gives a clear "not available" error instead of
  * "not found".
  */
 import { ValueError } from '../errors.js';
-import type { FeatureExtractor, FeParamDefaults } from './extractor.js';
+import type { ExtractorEntry, ExtractorOptions, FeatureExtractor } from './extractor.js';
 import { builtinExtractors } from './builtin.js';
-
-/** A VGG weights source: a safetensors file path (Node) or its bytes. */
-export type WeightsSource = string | Uint8Array | ArrayBuffer;
-
-export interface ExtractorOptions {
-  /** Layer keys or indices into `layerKeys` (VGG); null/undefined → the FE's default layers. */
-  layers?: ReadonlyArray<string | number> | null;
-  /** Weights for networks (VGG); overrides the installed ImageNet weights. */
-  weights?: WeightsSource;
-}
-
-export interface ExtractorEntry {
-  name: string;
-  description: string;
-  /** Selectable layer keys, or null (known without creating the FE: no weights needed). */
-  layerKeys: readonly string[] | null;
-  /** The FE's parameter defaults for the given layers (no weights needed). */
-  defaultParams(layers?: ReadonlyArray<string | number> | null): FeParamDefaults;
-  create(options?: ExtractorOptions): Promise<FeatureExtractor>;
-}
 
 /** Reference FE names we know of but do not implement (yet). */
 export const UNAVAILABLE_EXTRACTORS: readonly string[] = [

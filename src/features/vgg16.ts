@@ -11,8 +11,7 @@
  * uploaded to a device on first use there and kept until `dispose()`.
  */
 import { ShapeError, ValueError } from '../errors.js';
-import type { GpuBatch } from '../gpu/batch.js';
-import type { GpuContext } from '../gpu/context.js';
+import type { BatchHost, GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { conv3x3, uploadConv3x3Weights } from '../ops/conv3x3.js';
 import type { Conv3x3Weights } from '../ops/conv3x3.js';
@@ -23,10 +22,9 @@ import type { Planar } from '../reference/planar.js';
 import { resolveWeightsBytes } from '../weights/source.js';
 import { readVgg16Weights } from '../weights/vgg16-weights.js';
 import type { ConvLayerParams } from '../weights/vgg16-weights.js';
-import type { FeatureExtractor, FeParamDefaults } from './extractor.js';
-import type { ExtractorEntry, ExtractorOptions } from './registry.js';
-import { deepestLayer, resolveVgg16Layers, VGG16_CONV_LAYERS, VGG16_LAYER_KEYS, vgg16Geometry } from './vgg16-layers.js';
-import type { Vgg16ConvLayer } from './vgg16-layers.js';
+import type { ExtractorEntry, ExtractorOptions, FeParamDefaults, FeatureExtractor } from './extractor.js';
+import { deepestLayer, resolveVgg16Layers, VGG16_CONV_LAYERS, VGG16_LAYER_KEYS, vgg16Geometry } from '../core/vgg16-layers.js';
+import type { Vgg16ConvLayer } from '../core/vgg16-layers.js';
 
 export const VGG16_NAME = 'vgg16';
 const DESCRIPTION = 'VGG16 (ImageNet) convolutional features from any of its 13 conv layers, at several scales';
@@ -64,7 +62,7 @@ export class Vgg16Extractor implements FeatureExtractor {
   /** Host parameters of conv 0 … deepest. */
   private readonly params: readonly ConvLayerParams[];
   /** Uploaded weights per device, created on first use there. */
-  private readonly uploaded = new Map<GpuContext, Conv3x3Weights[]>();
+  private readonly uploaded = new Map<BatchHost, Conv3x3Weights[]>();
   private disposed = false;
 
   /** Use `vgg16Entry.create()` (it loads the weights); this takes already-validated parameters. */
@@ -95,7 +93,7 @@ export class Vgg16Extractor implements FeatureExtractor {
     }
   }
 
-  private weightsOn(ctx: GpuContext): Conv3x3Weights[] {
+  private weightsOn(ctx: BatchHost): Conv3x3Weights[] {
     let layers = this.uploaded.get(ctx);
     if (!layers) {
       layers = this.params.map((p) => uploadConv3x3Weights(ctx, p.weight, p.bias, p.cOut, p.cIn, `vgg16/${p.module}`));

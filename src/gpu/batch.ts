@@ -10,7 +10,8 @@
  */
 import { DeviceLostError, GpuValidationError, KernelDescriptorError } from '../errors.js';
 import { BUFFER_USAGE } from './buffer-pool.js';
-import type { GpuContext, KernelSpec } from './context.js';
+import type { CompiledKernel, KernelSpec } from './kernel.js';
+import type { EntryPointInfo } from './reflection.js';
 import { packUniforms } from './reflection.js';
 import { dtypeOf } from './tensor.js';
 import type { GpuDtype, GpuTensor } from './tensor.js';
@@ -54,6 +55,28 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/**
+ * What a batch needs from its context (`GpuContext` implements it): the device, compiled
+ * kernels, output tensors from the pool, uploads (ops that keep constants per device, such as
+ * filter taps or conv weights, key them by this host), and the device-loss state. A narrow contract, so the
+ * batch does not depend on the whole context (which creates batches).
+ */
+export interface BatchHost {
+  readonly device: GPUDevice;
+  readonly debug: boolean;
+  readonly poisonOutputs: boolean;
+  readonly isLost: boolean;
+  entryPoint(shader: KernelSpec['shader'], entryPoint: string): EntryPointInfo;
+  kernel(spec: KernelSpec): CompiledKernel;
+  tensor(shape: readonly number[], label: string, dtype?: GpuDtype): GpuTensor;
+  /** A fresh buffer holding `data`, written at once (before any batch not yet submitted). */
+  upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], label: string): GpuTensor;
+  nanSource(bytes: number): GPUBuffer;
+  checkAlive(): void;
+  lostError(): DeviceLostError;
+  whenLost(): Promise<DeviceLostError>;
+}
+
 export class GpuBatch {
   private readonly commands: Command[] = [];
   private readonly uniformData: Array<{ offset: number; data: ArrayBuffer }> = [];
@@ -62,7 +85,7 @@ export class GpuBatch {
   private readonly uniformAlign: number;
 
   constructor(
-    readonly ctx: GpuContext,
+    readonly ctx: BatchHost,
     readonly label: string,
   ) {
     this.uniformAlign = ctx.device.limits.minUniformBufferOffsetAlignment;

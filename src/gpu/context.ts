@@ -9,26 +9,14 @@
 import { DeviceLostError, DisposedError, GpuUnavailableError, KernelDescriptorError } from '../errors.js';
 import { BUFFER_USAGE, BufferPool } from './buffer-pool.js';
 import { GpuBatch } from './batch.js';
+import type { BatchHost } from './batch.js';
 import { reflectShader } from './reflection.js';
 import type { EntryPointInfo } from './reflection.js';
+import type { CompiledKernel, KernelSpec } from './kernel.js';
 import { SHADER_SOURCES } from './shaders.generated.js';
 import type { ShaderName } from './shaders.generated.js';
 import { dtypeOf, GpuTensor } from './tensor.js';
 import type { GpuDtype } from './tensor.js';
-
-/** Which compiled code a dispatch runs: shader file, entry point and its override constants. */
-export interface KernelSpec {
-  shader: ShaderName;
-  entryPoint: string;
-  /** Every `override` the WGSL declares; they have no defaults there, so TS is the one source. */
-  overrides: Readonly<Record<string, number>>;
-}
-
-export interface CompiledKernel {
-  info: EntryPointInfo;
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-}
 
 export interface AdapterDescription {
   description: string;
@@ -88,7 +76,9 @@ const NO_ADAPTER_HELP =
   '`sudo bash scripts/setup-gpu.sh` (Debian bookworm: Mesa lavapipe from bookworm-backports, ' +
   'SwiftShader from chromium), or select one with VK_ICD_FILENAMES. Or use device "cpu".';
 
-export class GpuContext {
+export type { CompiledKernel, KernelSpec };
+
+export class GpuContext implements BatchHost {
   readonly pool: BufferPool;
   readonly debug: boolean;
   readonly poisonOutputs: boolean;

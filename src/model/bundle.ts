@@ -5,7 +5,7 @@
  * its metadata. Browser-safe (bytes in, bytes out); `ConvpaintModel.save` writes it atomically.
  */
 import { ModelFormatError, SafetensorsFormatError, ValueError } from '../errors.js';
-import type { TreeEnsemble } from '../classifiers/forest.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { deserializeForest, serializeForest } from '../classifiers/serialize.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { NamedTensorInput } from '../io/safetensors.js';

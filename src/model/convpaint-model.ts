@@ -4,106 +4,63 @@
  * REFERENCE.md §1 — on top of a feature extractor, a tree-ensemble classifier and an engine
  * (WebGPU or the CPU reference).
  *
+ * The jobs around it live beside it: creation from a source (create.ts), settings with their
+ * defaults (settings.ts), training and memory mode (training.ts, memory.ts); preparation,
+ * engines and post-processing are the floors below (src/prepare, src/engine, src/postprocess).
+ *
  * Images are `{ data: TypedArray, shape: number[] }` in numpy order: [H,W], [C|Z,H,W] (read by
  * `channel_mode`) or [C,Z,H,W]. Annotations are integer labels [H,W] or [Z,H,W]; 0 = unlabelled.
  */
-import type { TreeEnsemble } from '../classifiers/forest.js';
-import { trainGbdt } from '../classifiers/gbdt.js';
-import { trainRandomForest } from '../classifiers/random-forest.js';
-import { sortRowsLexicographic } from '../classifiers/rows.js';
-import { ConvpaintError, DisposedError, GpuUnavailableError, ValueError } from '../errors.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
+import type { Engine, ProgressSink } from '../engine/engine.js';
+import { DisposedError, ValueError } from '../errors.js';
 import type { FeatureExtractor } from '../features/extractor.js';
-import type { PyramidOptions } from '../features/plan.js';
 import { totalFeatures } from '../features/plan.js';
-import { createExtractor, extractorNames, getExtractorEntry } from '../features/registry.js';
-import type { WeightsSource } from '../features/registry.js';
-import { GpuContext } from '../gpu/context.js';
-import { aliasParam } from './aliases.js';
-import { readBundle, writeBundle } from './bundle.js';
-import { CpuEngine } from './cpu-engine.js';
-import type { Engine, ProgressSink } from './engine.js';
-import { GpuEngine } from './gpu-engine.js';
+import { createExtractor, extractorNames } from '../features/registry.js';
+import type { GpuContext } from '../gpu/context.js';
+import { classValues, restoreToInputSize } from '../postprocess/labels.js';
+import { outputSpatialShape, prepareImages, prepareLabels } from '../prepare/prepare.js';
+import type { PreparedInput } from '../prepare/prepare.js';
+import type { WeightsSource } from '../weights/source.js';
+import { writeBundle } from './bundle.js';
+import { chooseEngine, defaultParams, modelFromSource } from './create.js';
 import { MemoryTable } from './memory.js';
-import { convpaintDefaults, FE_KEYS, Param, PARAM_KEYS } from './param.js';
+import { FE_KEYS, Param, PARAM_KEYS } from './param.js';
 import type { ParamKey, ParamValues } from './param.js';
-import { paramFromYaml, paramToYaml } from './param-yaml.js';
-import { outputSpatialShape, prepareImages, prepareLabels } from './prepare.js';
-import type { PreparedInput } from './prepare.js';
+import { paramToYaml } from './param-yaml.js';
+import { feDefaults, prepareSettings, pyramidOptions, settingsOf } from './settings.js';
+import type { Settings } from './settings.js';
+import { annotatedRows, fitClassifier, rememberedRows } from './training.js';
+import type { RowSource } from './training.js';
+import type {
+  CreateOptions,
+  FloatImage,
+  ImageInput,
+  LabelImage,
+  ModelSource,
+  PredictCallOptions,
+  PredictionResult,
+  TrainOptions,
+  TrainingRowsResult,
+} from './types.js';
 
-/** Where a model comes from: exactly one of these (none → the default model). */
-export interface ModelSource {
-  alias?: string;
-  /** A `.yml` parameter file, a `.safetensors` model bundle (Node), or a `.pkl` (refused). */
-  modelPath?: string;
-  /** Bundle bytes (browsers, or files read elsewhere). */
-  bundle?: Uint8Array;
-  param?: Param | Partial<ParamValues>;
-  /** An extractor name, with parameter overrides as further keys (`fe_layers`, `fe_scalings`, …). */
-  feName?: string;
-  [override: string]: unknown;
-}
+/** The API's types live in types.ts; they are re-exported here beside the class that uses them. */
+export type * from './types.js';
 
-export type DeviceChoice = 'auto' | 'webgpu' | 'cpu' | GPUDevice | GpuContext;
-
-export interface ProgressEvent {
-  stage: string;
-  done: number;
-  total: number;
-}
-
-export interface CreateOptions {
-  /** `auto` (default): WebGPU when an adapter exists, else the CPU reference with a warning. */
-  device?: DeviceChoice;
-  /** VGG weights (safetensors path or bytes) instead of the installed ImageNet weights. */
-  weights?: WeightsSource;
-  onProgress?: (event: ProgressEvent) => void;
-  /** Where warnings go (default: console.warn). */
-  onWarning?: (message: string) => void;
-}
-
-export interface TrainOptions {
-  memoryMode?: boolean;
-  /** Image id (memory mode): a string for one image, a list for a list. */
-  imgIds?: string | string[];
-  useRf?: boolean;
-  inChannels?: number[];
-  skipNorm?: boolean;
-}
-
-export interface PredictCallOptions {
-  inChannels?: number[];
-  skipNorm?: boolean;
-}
-
-export interface LabelImage {
-  data: Uint8Array | Uint16Array | Int32Array;
+/** What one prediction pass of one image gives before its results are shaped for the caller. */
+interface ImagePrediction {
+  probas?: Float32Array;
+  classIndex?: Uint32Array;
   shape: number[];
-}
-
-export interface FloatImage {
-  data: Float32Array;
-  shape: number[];
-}
-
-/** Training rows: features `[n, F]` of labelled pixels and their labels. */
-export interface TrainingRowsResult {
-  features: FloatImage;
-  targets: Int32Array;
-}
-
-type ImageInput = { data: ArrayLike<number>; shape: number[] } | Array<{ data: ArrayLike<number>; shape: number[] }>;
-
-/** Budget for one tile's GPU buffers; keeps every binding under the device's limits. */
-function gpuBudget(ctx: GpuContext): number {
-  return Math.min(ctx.pool.maxBufferBytes, 512 * 2 ** 20);
 }
 
 export class ConvpaintModel {
   private param: Param;
   private fe: FeatureExtractor;
-  private engine: Engine;
+  private readonly engine: Engine;
   private readonly ctx: GpuContext | null;
   private readonly ownsCtx: boolean;
+  private readonly tileBudget: number | null;
   private readonly options: CreateOptions;
   private feStale = false;
   private disposed = false;
@@ -114,12 +71,13 @@ export class ConvpaintModel {
   /** Completed training calls. */
   numTrainings = 0;
 
-  private constructor(param: Param, fe: FeatureExtractor, engine: Engine, ctx: GpuContext | null, ownsCtx: boolean, options: CreateOptions) {
+  private constructor(param: Param, fe: FeatureExtractor, engine: { engine: Engine; ctx: GpuContext | null; owns: boolean; tileBudgetBytes: number | null }, options: CreateOptions) {
     this.param = param;
     this.fe = fe;
-    this.engine = engine;
-    this.ctx = ctx;
-    this.ownsCtx = ownsCtx;
+    this.engine = engine.engine;
+    this.ctx = engine.ctx;
+    this.ownsCtx = engine.owns;
+    this.tileBudget = engine.tileBudgetBytes;
     this.options = options;
   }
 
@@ -130,69 +88,8 @@ export class ConvpaintModel {
    * overrides — exactly one (none gives the default model, `vgg` on ImageNet weights).
    */
   static async create(source: ModelSource = {}, options: CreateOptions = {}): Promise<ConvpaintModel> {
-    const { alias, modelPath, bundle, param, feName, ...overrides } = source;
-    const given = [alias, modelPath, bundle, param, feName].filter((v) => v !== undefined).length;
-    if (given > 1) {
-      throw new ValueError('Please provide either an alias, a model path, a bundle, a param object, or a feature extractor name (with overrides), but not multiples.');
-    }
-    const extra = Object.keys(overrides).filter((k) => overrides[k] !== undefined);
-    if (extra.length > 0 && feName === undefined) {
-      throw new ValueError(`Providing parameter overrides (${extra.join(', ')}) is only intended together with feName.`);
-    }
-    let loaded: Awaited<ReturnType<typeof readBundle>> | null = null;
-    let start: Param;
-    let overlayFeDefaults = true;
-    if (alias !== undefined) {
-      start = aliasParam(alias);
-    } else if (modelPath !== undefined) {
-      const lower = modelPath.toLowerCase();
-      if (lower.endsWith('.pkl')) {
-        throw new ValueError(
-          `${modelPath} is a Python pickle written by napari-convpaint: it holds a CatBoost/scikit-learn object that cannot be read outside Python. ` +
-            'Load its parameters instead (save it from the Python tool with create_yml=True and pass the .yml), then train again here; or use a .safetensors bundle saved by convpaint-webgpu.',
-        );
-      }
-      if (lower.endsWith('.yml')) {
-        const { readFile } = await import('node:fs/promises');
-        const fromFile = paramFromYaml(await readFile(modelPath, 'utf8'), modelPath);
-        // As the reference's loader: missing keys come from the Convpaint defaults, not the FE's.
-        start = ConvpaintModel.getDefaultParams();
-        for (const [k, v] of fromFile) if (v !== null) start.set(k, v as never);
-        overlayFeDefaults = false;
-      } else if (lower.endsWith('.safetensors')) {
-        const { readFile } = await import('node:fs/promises');
-        loaded = readBundle(new Uint8Array(await readFile(modelPath)), modelPath);
-        start = loaded.param;
-        overlayFeDefaults = false;
-      } else {
-        throw new ValueError(`Model path must end with ".yml" (parameters), ".safetensors" (a convpaint-webgpu bundle) or ".pkl" (not readable here); got ${modelPath}`);
-      }
-    } else if (bundle !== undefined) {
-      loaded = readBundle(bundle, 'bundle');
-      start = loaded.param;
-      overlayFeDefaults = false;
-    } else if (param !== undefined) {
-      start = param instanceof Param ? param.copy() : new Param(param as Record<string, unknown>);
-    } else if (feName !== undefined) {
-      start = new Param({ ...overrides, fe_name: feName } as Record<string, unknown>);
-    } else {
-      start = ConvpaintModel.getDefaultParams();
-    }
-
-    const feNameToUse = start.fe_name ?? 'vgg16';
-    const fe = await createExtractor(feNameToUse, { layers: start.fe_layers, weights: options.weights });
-    let finalParam: Param;
-    if (overlayFeDefaults) {
-      finalParam = feDefaults(fe);
-      for (const [k, v] of start) if (v !== null && k !== 'channel_mode') finalParam.set(k, v as never);
-      if (start.channel_mode !== null) finalParam.set('channel_mode', start.channel_mode);
-    } else {
-      finalParam = start;
-    }
-    if (finalParam.fe_layers === null && fe.layerKeys) finalParam.set('fe_layers', fe.defaultParams().fe_layers);
-
-    const { ctx, owns, engine } = await chooseEngine(options);
-    const model = new ConvpaintModel(finalParam, fe, engine, ctx, owns, options);
+    const { param, fe, loaded } = await modelFromSource(source, options);
+    const model = new ConvpaintModel(param, fe, await chooseEngine(options, (m) => warnTo(options, m)), options);
     if (loaded) {
       model.model = loaded.classifier;
       model.numFeatures = loaded.numFeatures;
@@ -213,14 +110,7 @@ export class ConvpaintModel {
 
   /** The Convpaint defaults: vgg16 `features.0`, scalings [1,2,4], CatBoost 100 / 0.1 / 5. */
   static getDefaultParams(): Param {
-    const p = convpaintDefaults();
-    try {
-      const keys = getExtractorEntry('vgg16').layerKeys;
-      if (keys) p.set('fe_layers', [keys[0]]);
-    } catch {
-      // vgg16 not registered (a build without it): fe_layers stays null.
-    }
-    return p;
+    return defaultParams();
   }
 
   /** A new feature extractor, not attached to any model. */
@@ -230,6 +120,7 @@ export class ConvpaintModel {
 
   // ---------------------------------------------------------------- parameters
 
+  /** One parameter's value (lists are copies). */
   getParam<K extends ParamKey>(key: K): ParamValues[K] {
     return this.param.get(key);
   }
@@ -274,6 +165,11 @@ export class ConvpaintModel {
     return feDefaults(this.fe);
   }
 
+  /** Bytes one tile's GPU buffers may use (`CreateOptions.tileBudgetBytes`), or null on the CPU engine. */
+  get tileBudgetBytes(): number | null {
+    return this.tileBudget;
+  }
+
   /** Selectable layer keys of the extractor (VGG), or null. */
   getFeLayerKeys(): string[] | null {
     return this.fe.layerKeys ? [...this.fe.layerKeys] : null;
@@ -304,66 +200,19 @@ export class ConvpaintModel {
   async train(image: ImageInput, annotations: ImageInput, options: TrainOptions = {}): Promise<TreeEnsemble> {
     this.assertAlive();
     await this.refreshFe();
-    const input = this.prepare(image, options);
-    const warnings: string[] = [];
-    const labels = prepareLabels(annotations, input, this.param.image_downsample ?? 1, warnings);
-    warnings.forEach((w) => this.warn(w));
-    const ids = this.imageIds(input, options);
-    const pyramid = this.pyramid(input);
-    const nFeatures = totalFeatures(this.fe, input.images[0].shape[0], pyramid);
-    const progress = this.progress('features');
-
-    let x: Float32Array;
-    let y: Int32Array;
+    const { src, input } = this.rowSource(image, annotations, options, 'features');
+    let rows: { x: Float32Array; y: Int32Array };
     if (options.memoryMode) {
-      if (this.memory.size > 0 && this.memory.nFeatures !== nFeatures) {
-        throw new ValueError(`memory mode: the remembered rows have ${this.memory.nFeatures} features but the current settings give ${nFeatures}; call resetTraining() after changing the extractor or channels`);
-      }
-      let fresh = 0;
-      for (const [i, img] of input.images.entries()) {
-        const key = MemoryTable.imageKey(ids[i], this.param.image_downsample ?? 1);
-        const changed = this.memory.changes(key, labels[i]);
-        if (!changed.data.some((v) => v > 0)) continue;
-        const rows = await this.engine.trainingRows(this.fe, img, changed, pyramid, this.param.tile_annotations ?? true, progress);
-        this.memory.add(key, rows.x, rows.y, rows.coords, rows.nFeatures);
-        fresh += rows.y.length;
-      }
-      if (fresh === 0) this.warn('No new annotations. Train with existing features.');
-      ({ x, y } = this.memory.toArrays());
+      const remembered = await rememberedRows(src, this.memory, this.imageIds(input, options));
+      if (remembered.fresh === 0) this.warn('No new annotations. Train with existing features.');
+      rows = remembered;
     } else {
-      const parts = [];
-      for (const [i, img] of input.images.entries()) {
-        if (!labels[i].data.some((v) => v > 0)) continue;
-        parts.push(await this.engine.trainingRows(this.fe, img, labels[i], pyramid, this.param.tile_annotations ?? true, progress));
-      }
-      const n = parts.reduce((a, p) => a + p.y.length, 0);
-      x = new Float32Array(n * nFeatures);
-      y = new Int32Array(n);
-      let at = 0;
-      for (const p of parts) {
-        x.set(p.x, at * nFeatures);
-        y.set(p.y, at);
-        at += p.y.length;
-      }
+      rows = await annotatedRows(src);
     }
-    if (y.length === 0) throw new ValueError('No features or targets found: the annotations hold no labelled pixels (0 = unlabelled, classes are 1, 2, …).');
-    const distinct = new Set(y);
-    if (distinct.size < 2) throw new ValueError(`Not enough classes found in the targets: only class ${[...distinct][0]} is annotated; at least two classes are needed.`);
-
-    const sorted = sortRowsLexicographic(x, y, nFeatures);
-    const report = this.progress('train');
     const useRf = options.useRf ?? false;
-    this.model = useRf
-      ? trainRandomForest(sorted.x, sorted.y, nFeatures, { nEstimators: 100, seed: 0, onProgress: (p) => report(p.stage, p.done, p.total) })
-      : trainGbdt(sorted.x, sorted.y, nFeatures, {
-          iterations: this.param.clf_iterations ?? 100,
-          learningRate: this.param.clf_learning_rate ?? 0.1,
-          depth: this.param.clf_depth ?? 5,
-          seed: 0,
-          onProgress: (p) => report(p.stage, p.done, p.total),
-        });
+    this.model = fitClassifier(rows.x, rows.y, src.nFeatures, src.settings, useRf, this.progress('train'));
     this.param.set('classifier', useRf ? 'RandomForest' : 'CatBoost');
-    this.numFeatures = nFeatures;
+    this.numFeatures = src.nFeatures;
     this.numTrainings++;
     return this.model;
   }
@@ -372,23 +221,28 @@ export class ConvpaintModel {
 
   /** Labels (class values) with the input's shape minus channels; a list for a list. */
   async segment(image: ImageInput, options: PredictCallOptions = {}): Promise<LabelImage | LabelImage[]> {
-    const results = await this.runPrediction(image, options, false, true);
-    const classes = this.model!.classes;
-    const maxClass = Math.max(...classes);
-    const out = results.map(({ classIndex, shape }) => {
-      const n = classIndex!.length;
-      const data = maxClass <= 255 ? new Uint8Array(n) : maxClass <= 65535 ? new Uint16Array(n) : new Int32Array(n);
-      for (let i = 0; i < n; i++) data[i] = classes[classIndex![i]];
-      return { data, shape };
-    });
+    const classes = this.trained().classes;
+    const out = (await this.runPrediction(image, options, false, true)).map(({ classIndex, shape }) => ({ data: classValues(classIndex!, classes), shape }));
     return Array.isArray(image) ? out : out[0];
   }
 
   /** Class probabilities [K, ...spatial], classes in ascending class value order. */
   async predictProbas(image: ImageInput, options: PredictCallOptions = {}): Promise<FloatImage | FloatImage[]> {
-    const results = await this.runPrediction(image, options, true, false);
-    const k = this.model!.classes.length;
-    const out = results.map(({ probas, shape }) => ({ data: probas!, shape: [k, ...shape] }));
+    const k = this.trained().classes.length;
+    const out = (await this.runPrediction(image, options, true, false)).map(({ probas, shape }) => ({ data: probas!, shape: [k, ...shape] }));
+    return Array.isArray(image) ? out : out[0];
+  }
+
+  /**
+   * Probabilities and labels from one prediction pass — what `predictProbas` and `segment` give,
+   * for the price of one (front ends that show both use this). A list for a list.
+   */
+  async predict(image: ImageInput, options: PredictCallOptions = {}): Promise<PredictionResult | PredictionResult[]> {
+    const classes = this.trained().classes;
+    const out = (await this.runPrediction(image, options, true, true)).map(({ probas, classIndex, shape }) => ({
+      probabilities: { data: probas!, shape: [classes.length, ...shape] },
+      labels: { data: classValues(classIndex!, classes), shape },
+    }));
     return Array.isArray(image) ? out : out[0];
   }
 
@@ -403,59 +257,42 @@ export class ConvpaintModel {
   async getFeatureImage(image: ImageInput, options: PredictCallOptions & { annotations?: ImageInput } = {}): Promise<FloatImage | FloatImage[] | TrainingRowsResult> {
     this.assertAlive();
     await this.refreshFe();
-    const input = this.prepare(image, options);
-    const pyramid = this.pyramid(input);
     if (options.annotations !== undefined) {
-      const warnings: string[] = [];
-      const labels = prepareLabels(options.annotations, input, this.param.image_downsample ?? 1, warnings);
-      warnings.forEach((w) => this.warn(w));
-      const f = totalFeatures(this.fe, input.images[0].shape[0], pyramid);
-      const xs: Float32Array[] = [];
-      const ys: Int32Array[] = [];
-      for (const [i, img] of input.images.entries()) {
-        const rows = await this.engine.trainingRows(this.fe, img, labels[i], pyramid, this.param.tile_annotations ?? true, this.progress('features'));
-        xs.push(rows.x);
-        ys.push(rows.y);
-      }
-      const n = ys.reduce((a, y) => a + y.length, 0);
-      const data = new Float32Array(n * f);
-      const targets = new Int32Array(n);
-      let at = 0;
-      xs.forEach((x, i) => {
-        data.set(x, at * f);
-        targets.set(ys[i], at);
-        at += ys[i].length;
-      });
-      return { features: { data, shape: [n, f] }, targets };
+      const { src } = this.rowSource(image, options.annotations, options, 'features');
+      const { x, y } = await annotatedRows(src);
+      return { features: { data: x, shape: [y.length, src.nFeatures] }, targets: y };
     }
+    const settings = settingsOf(this.param);
+    const input = this.prepare(image, options, settings);
+    const pyramid = pyramidOptions(settings, input.channelMode);
     const out: FloatImage[] = [];
     for (const [i, img] of input.images.entries()) {
       const [c, z, h, w] = img.shape;
-      let data = await this.engine.featureImage(this.fe, img, pyramid, this.param.tile_image ?? false, this.progress('features'));
       const f = totalFeatures(this.fe, c, pyramid);
       const [oz, oh, ow] = input.originalSizes[i];
-      if (oh !== h || ow !== w) data = (await import('../reference/resample.js')).upsampleBilinear({ data, shape: [f * z, h, w] }, oh, ow).data;
-      out.push({ data, shape: [f, ...outputSpatialShape(input.ndim, input.channelMode, [oz, oh, ow])] });
+      const feats = await this.engine.featureImage(this.fe, img, pyramid, settings.tileImage, this.progress('features'));
+      out.push({ data: restoreToInputSize(feats, f * z, [h, w], [oh, ow]), shape: [f, ...outputSpatialShape(input.ndim, input.channelMode, [oz, oh, ow])] });
     }
     return Array.isArray(image) ? out : out[0];
   }
 
-  private async runPrediction(image: ImageInput, options: PredictCallOptions, wantProbas: boolean, wantLabels: boolean) {
+  private async runPrediction(image: ImageInput, options: PredictCallOptions, wantProbas: boolean, wantLabels: boolean): Promise<ImagePrediction[]> {
     this.assertAlive();
-    if (!this.model) throw new ValueError('No trained classifier found. Train the model first (train()) or load a trained bundle.');
+    const model = this.trained();
     await this.refreshFe();
-    const input = this.prepare(image, options);
-    const pyramid = this.pyramid(input);
+    const settings = settingsOf(this.param);
+    const input = this.prepare(image, options, settings);
+    const pyramid = pyramidOptions(settings, input.channelMode);
     const f = totalFeatures(this.fe, input.images[0].shape[0], pyramid);
     if (f !== this.numFeatures) {
       throw new ValueError(`Extracted features (${f}) have a different length than the classifier expects (${this.numFeatures}): the image's channels or the extractor settings differ from training.`);
     }
-    const results = [];
+    const results: ImagePrediction[] = [];
     for (const [i, img] of input.images.entries()) {
       const [oz, oh, ow] = input.originalSizes[i];
-      const pred = await this.engine.predict(this.fe, this.model, img, pyramid, {
-        tileImage: this.param.tile_image ?? false,
-        smoothing: this.param.seg_smoothening ?? 1,
+      const pred = await this.engine.predict(this.fe, model, img, pyramid, {
+        tileImage: settings.tileImage,
+        smoothing: settings.smoothing,
         outputSize: [oh, ow],
         wantProbas,
         wantLabels,
@@ -533,8 +370,13 @@ export class ConvpaintModel {
     if (this.disposed) throw new DisposedError('this ConvpaintModel was disposed');
   }
 
+  private trained(): TreeEnsemble {
+    if (!this.model) throw new ValueError('No trained classifier found. Train the model first (train()) or load a trained bundle.');
+    return this.model;
+  }
+
   private warn(message: string): void {
-    (this.options.onWarning ?? ((m: string) => console.warn(`convpaint: ${m}`)))(message);
+    warnTo(this.options, message);
   }
 
   private progress(defaultStage: string): ProgressSink {
@@ -544,34 +386,31 @@ export class ConvpaintModel {
 
   private async refreshFe(): Promise<void> {
     if (!this.feStale) return;
-    const fe = await createExtractor(this.param.fe_name ?? 'vgg16', { layers: this.param.fe_layers, weights: this.options.weights });
+    const fe = await createExtractor(settingsOf(this.param).feName, { layers: this.param.fe_layers, weights: this.options.weights });
     this.fe.dispose();
     this.fe = fe;
     this.feStale = false;
     if (this.model) this.resetClassifier();
   }
 
-  private prepare(image: unknown, options: PredictCallOptions): PreparedInput {
-    const input = prepareImages(image, this.fe, {
-      channelMode: this.param.channel_mode ?? 'single',
-      normalize: this.param.normalize ?? 2,
-      imageDownsample: this.param.image_downsample ?? 1,
-      inChannels: options.inChannels,
-      skipNorm: options.skipNorm,
-    });
+  private prepare(image: unknown, options: PredictCallOptions, settings: Settings): PreparedInput {
+    const input = prepareImages(image, this.fe, prepareSettings(settings, options));
     input.warnings.forEach((w) => this.warn(w));
     // The reference writes the adjusted channel mode back into its Param (REFERENCE.md §9.16).
     if (input.channelMode !== this.param.channel_mode) this.param.set('channel_mode', input.channelMode);
     return input;
   }
 
-  private pyramid(input: PreparedInput): PyramidOptions {
-    return {
-      scalings: this.param.fe_scalings ?? [1],
-      order: this.param.fe_order ?? 0,
-      useMinFeatures: this.param.fe_use_min_features ?? false,
-      channelMode: input.channelMode,
-    };
+  /** Images and annotations prepared, with everything the row collectors need. */
+  private rowSource(image: ImageInput, annotations: ImageInput, options: PredictCallOptions, stage: string): { src: RowSource; input: PreparedInput } {
+    const settings = settingsOf(this.param);
+    const input = this.prepare(image, options, settings);
+    const warnings: string[] = [];
+    const labels = prepareLabels(annotations, input, settings.imageDownsample, warnings);
+    warnings.forEach((w) => this.warn(w));
+    const pyramid = pyramidOptions(settings, input.channelMode);
+    const nFeatures = totalFeatures(this.fe, input.images[0].shape[0], pyramid);
+    return { src: { engine: this.engine, fe: this.fe, images: input.images, labels, pyramid, settings, nFeatures, progress: this.progress(stage) }, input };
   }
 
   private imageIds(input: PreparedInput, options: TrainOptions): string[] {
@@ -583,33 +422,6 @@ export class ConvpaintModel {
   }
 }
 
-function feDefaults(fe: FeatureExtractor): Param {
-  const p = convpaintDefaults();
-  const d = fe.defaultParams();
-  p.set('fe_name', d.fe_name);
-  p.set('fe_layers', d.fe_layers);
-  p.set('fe_scalings', d.fe_scalings);
-  p.set('fe_order', d.fe_order);
-  p.set('fe_use_min_features', d.fe_use_min_features);
-  p.set('tile_annotations', d.tile_annotations);
-  p.set('tile_image', d.tile_image);
-  return p;
-}
-
-async function chooseEngine(options: CreateOptions): Promise<{ ctx: GpuContext | null; owns: boolean; engine: Engine }> {
-  const device = options.device ?? 'auto';
-  if (device === 'cpu') return { ctx: null, owns: false, engine: new CpuEngine() };
-  if (device instanceof GpuContext) return { ctx: device, owns: false, engine: new GpuEngine(device, gpuBudget(device)) };
-  if (typeof device === 'object') {
-    const ctx = GpuContext.fromDevice(device);
-    return { ctx, owns: true, engine: new GpuEngine(ctx, gpuBudget(ctx)) };
-  }
-  try {
-    const ctx = await GpuContext.create();
-    return { ctx, owns: true, engine: new GpuEngine(ctx, gpuBudget(ctx)) };
-  } catch (error) {
-    if (device === 'webgpu' || !(error instanceof GpuUnavailableError)) throw error;
-    (options.onWarning ?? ((m: string) => console.warn(`convpaint: ${m}`)))(`${(error as ConvpaintError).message} — using the CPU reference (slow).`);
-    return { ctx: null, owns: false, engine: new CpuEngine() };
-  }
+function warnTo(options: CreateOptions, message: string): void {
+  (options.onWarning ?? ((m: string) => console.warn(`convpaint: ${m}`)))(message);
 }

@@ -4,7 +4,7 @@
  * A new training call extracts features only where the annotations changed to a label; pixels
  * erased or relabelled leave the table; the classifier then trains on the whole table.
  */
-import type { Labels3D } from './dims.js';
+import type { Labels3D } from '../prepare/dims.js';
 
 export interface MemoryRow {
   features: Float32Array;

@@ -6,7 +6,9 @@
  */
 import { ValueError } from '../errors.js';
 
-export type ChannelMode = 'single' | 'multi' | 'rgb';
+import type { ChannelMode } from '../prepare/dims.js';
+
+export type { ChannelMode };
 export type LayerSpec = string | number;
 
 export interface ParamValues {

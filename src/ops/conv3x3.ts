@@ -4,10 +4,10 @@
  * weights pre-packed (`uploadConv3x3Weights`); `conv3x3Naive` is the simple twin over weights
  * in PyTorch order, kept for cross-checking.
  */
-import { KernelDescriptorError, ShapeError } from '../errors.js';
-import type { GpuBatch } from '../gpu/batch.js';
-import type { GpuContext, KernelSpec } from '../gpu/context.js';
-import { SHADER_SOURCES } from '../gpu/shaders.generated.js';
+import { ShapeError } from '../errors.js';
+import type { BatchHost, GpuBatch } from '../gpu/batch.js';
+import type { KernelSpec } from '../gpu/context.js';
+import { shaderConst } from '../gpu/shader-consts.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { checkConv3x3Weights } from '../reference/conv3x3.js';
 import { grid2d, WG_2D } from './geometry.js';
@@ -23,28 +23,14 @@ export const CONV_TILE = { TILE_X: 8, TILE_Y: 8, CI_CHUNK: 8 } as const;
 const NAIVE: KernelSpec = { shader: 'conv3x3', entryPoint: 'conv3x3_naive', overrides: WG_2D };
 const TILED: KernelSpec = { shader: 'conv3x3', entryPoint: 'conv3x3_tiled', overrides: CONV_TILE };
 
-const shaderConsts = new Map<string, number>();
-
-/** A `const NAME: u32 = …u;` of conv3x3.wgsl, so the value is written once, in the shader. */
-function shaderConst(name: string): number {
-  let value = shaderConsts.get(name);
-  if (value === undefined) {
-    const m = new RegExp(`const\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u\\s*;`).exec(SHADER_SOURCES.conv3x3);
-    if (!m) throw new KernelDescriptorError(`conv3x3.wgsl: no \`const ${name}: u32 = …u;\` line to read`);
-    value = Number(m[1]);
-    shaderConsts.set(name, value);
-  }
-  return value;
-}
-
 /** Output channels per invocation of the tiled kernel (the weight packing's group size). */
 export function convOcGroup(): number {
-  return shaderConst('OC_GROUP');
+  return shaderConst('conv3x3', 'OC_GROUP');
 }
 
 /** Horizontally adjacent output pixels per invocation of the tiled kernel. */
 export function convPixelsPerThread(): number {
-  return shaderConst('PX');
+  return shaderConst('conv3x3', 'PX');
 }
 
 /**
@@ -77,7 +63,7 @@ export interface Conv3x3Weights {
 }
 
 /** Packs and uploads one layer: `weight` [c_out, c_in, 3, 3] (PyTorch order), `bias` [c_out]. */
-export function uploadConv3x3Weights(ctx: GpuContext, weight: Float32Array, bias: Float32Array, cOut: number, cIn: number, label: string): Conv3x3Weights {
+export function uploadConv3x3Weights(ctx: BatchHost, weight: Float32Array, bias: Float32Array, cOut: number, cIn: number, label: string): Conv3x3Weights {
   checkConv3x3Weights(weight, bias, cOut, cIn, label);
   const packed = packConv3x3Weights(weight, cOut, cIn);
   const w = ctx.upload(packed, [packed.length], `${label}/weight`);

@@ -9,14 +9,17 @@
  * the same sums, so results do not depend on the chunking.
  */
 import { BufferTooLargeError, DisposedError, ShapeError } from '../errors.js';
-import { maxTreeDepth, treeCount, validateForest } from '../classifiers/forest.js';
-import type { TreeEnsemble } from '../classifiers/forest.js';
+import { maxTreeDepth, treeCount, validateForest } from '../core/tree-ensemble.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import type { GpuBatch } from '../gpu/batch.js';
+import { shaderConst } from '../gpu/shader-consts.js';
 import type { GpuContext, KernelSpec } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 
-/** Outputs summed in registers per dispatch: must equal OUT_BLOCK in shaders/forest.wgsl. */
-export const OUT_BLOCK = 8;
+/** Outputs summed in registers per dispatch (`OUT_BLOCK` in shaders/forest.wgsl). */
+export function forestOutBlock(): number {
+  return shaderConst('forest', 'OUT_BLOCK');
+}
 
 // Tree walks are long per invocation: smaller workgroups keep more of them in flight.
 const WG_TREES = { WG_X: 64 } as const;
@@ -282,10 +285,11 @@ export function predictForest(batch: GpuBatch, forest: GpuForest, features: GpuT
   const labels = options.labels ? batch.tensor(spatial, `${label}/labels`, 'u32') : undefined;
   const grid = pixelGrid(batch, n, WG_TREES.WG_X);
   const accumulate = ACCUMULATE[model.trees.layout];
-  for (let out = 0; out < D; out += OUT_BLOCK) {
+  const outBlock = forestOutBlock();
+  for (let out = 0; out < D; out += outBlock) {
     forest.chunks.forEach((chunk, c) => {
       batch.dispatch(accumulate, {
-        uniforms: { ...treeUniforms(n, chunk, grid.rowGroups, D), out_begin: out, out_count: Math.min(OUT_BLOCK, D - out), first_chunk: c === 0 ? 1 : 0 },
+        uniforms: { ...treeUniforms(n, chunk, grid.rowGroups, D), out_begin: out, out_count: Math.min(outBlock, D - out), first_chunk: c === 0 ? 1 : 0 },
         bindings: { features, tree_offsets: chunk.treeOffsets, nodes: chunk.nodes, leaf_values: chunk.leafValues, bias: forest.bias, raw: probas },
         workgroups: grid.workgroups,
         label: `${label} trees ${chunk.treeBegin}+${chunk.treeCount} outputs ${out}+`,

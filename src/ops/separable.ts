@@ -5,10 +5,10 @@
  * per axis serves every kernel and image size.
  */
 import { KernelDescriptorError, ShapeError } from '../errors.js';
-import type { GpuBatch } from '../gpu/batch.js';
-import type { GpuContext, KernelSpec } from '../gpu/context.js';
-import { KernelPack } from '../features/filter-kernels.js';
-import type { Kernel1d } from '../features/filter-kernels.js';
+import type { BatchHost, GpuBatch } from '../gpu/batch.js';
+import type { KernelSpec } from '../gpu/context.js';
+import { KernelPack } from '../core/filter-kernels.js';
+import type { Kernel1d } from '../core/filter-kernels.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { FilterAxis } from '../reference/separable.js';
 import { tensorGeometry } from './geometry.js';
@@ -121,7 +121,7 @@ export function convolve1d(batch: GpuBatch, src: GpuTensor, k: GpuKernelRef, axi
  */
 export class GpuKernelSet {
   private readonly pack = new KernelPack();
-  private readonly uploaded = new Map<GpuContext, GpuTensor>();
+  private readonly uploaded = new Map<BatchHost, GpuTensor>();
 
   constructor(
     kernels: readonly Kernel1d[],
@@ -131,7 +131,7 @@ export class GpuKernelSet {
   }
 
   /** Where `k` (one of the constructor's kernels) lives on `ctx`. */
-  ref(ctx: GpuContext, k: Kernel1d): GpuKernelRef {
+  ref(ctx: BatchHost, k: Kernel1d): GpuKernelRef {
     let taps = this.uploaded.get(ctx);
     if (!taps || taps.disposed) {
       const data = this.pack.data();

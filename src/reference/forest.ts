@@ -10,8 +10,8 @@
  * step rounded to float32. Only `exp` and the division may differ from the GPU by a few ulp.
  */
 import { ShapeError } from '../errors.js';
-import { treeCount } from '../classifiers/forest.js';
-import type { TreeEnsemble } from '../classifiers/forest.js';
+import { treeCount } from '../core/tree-ensemble.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
 
 /**
  * How samples are laid out: `rows` = row-major [n, F] (training tables, sklearn order);

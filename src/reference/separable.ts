@@ -3,7 +3,7 @@
  * height with reflect-101 borders, in float32 arithmetic and in the shader's (and fastfilters')
  * order of terms: c[0]·x[i] first, then c[k]·(x[i+k] ± x[i−k]) for k = 1..L.
  */
-import type { Kernel1d } from '../features/filter-kernels.js';
+import type { Kernel1d } from '../core/filter-kernels.js';
 import { ShapeError } from '../errors.js';
 import { reflectIndex } from './pad.js';
 import { planar, planeGeometry } from './planar.js';

@@ -13,7 +13,7 @@ import { CheckpointFormatError } from '../errors.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import type { NamedTensorInput } from '../io/safetensors.js';
 import { VERSION } from '../version.js';
-import { VGG16_CONV_LAYERS } from '../features/vgg16-layers.js';
+import { VGG16_CONV_LAYERS } from '../core/vgg16-layers.js';
 import { readTorchCheckpoint, tensorValues } from './checkpoint.js';
 
 export interface ConvertedVgg16 {

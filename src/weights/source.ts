@@ -5,8 +5,10 @@
  * weights and nothing is downloaded here.
  */
 import { WeightsNotFoundError } from '../errors.js';
-import type { WeightsSource } from '../features/registry.js';
 import { imagenetWeightsPath } from './cache-dir.js';
+
+/** A VGG weights source: a safetensors file path (Node) or its bytes. */
+export type WeightsSource = string | Uint8Array | ArrayBuffer;
 
 export interface WeightsBytes {
   bytes: Uint8Array;

@@ -6,7 +6,7 @@
 import { SafetensorsFormatError, WeightsFormatError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { SafetensorsFile } from '../io/safetensors.js';
-import type { Vgg16ConvLayer } from '../features/vgg16-layers.js';
+import type { Vgg16ConvLayer } from '../core/vgg16-layers.js';
 
 /** File name of the installed ImageNet weights in the cache directory. */
 export const IMAGENET_WEIGHTS_FILE = 'vgg16-imagenet.safetensors';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maxTreeDepth, treeCount, validateForest } from '../../src/classifiers/forest.js';
-import type { TreeEnsemble } from '../../src/classifiers/forest.js';
+import { maxTreeDepth, treeCount, validateForest } from '../../src/core/tree-ensemble.js';
+import type { TreeEnsemble } from '../../src/core/tree-ensemble.js';
 import { deserializeForest, forestFromSafetensors, forestToSafetensors, serializeForest } from '../../src/classifiers/serialize.js';
 import { ModelFormatError, ShapeError } from '../../src/errors.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateForest } from '../../src/classifiers/forest.js';
+import { validateForest } from '../../src/core/tree-ensemble.js';
 import { trainGbdt } from '../../src/classifiers/gbdt.js';
 import { sortRowsLexicographic } from '../../src/classifiers/rows.js';
 import { forestToSafetensors } from '../../src/classifiers/serialize.js';

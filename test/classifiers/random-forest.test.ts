@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxTreeDepth, treeCount, validateForest } from '../../src/classifiers/forest.js';
+import { maxTreeDepth, treeCount, validateForest } from '../../src/core/tree-ensemble.js';
 import { candidateCount, trainRandomForest } from '../../src/classifiers/random-forest.js';
 import { sortRowsLexicographic } from '../../src/classifiers/rows.js';
 import { forestToSafetensors } from '../../src/classifiers/serialize.js';

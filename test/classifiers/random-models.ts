@@ -4,7 +4,7 @@
  * exactly on grid values, so "value equal to the border" — where `>` and `<=` matter — happens
  * often.
  */
-import type { NodeTrees, Postprocess, TreeEnsemble } from '../../src/classifiers/forest.js';
+import type { NodeTrees, Postprocess, TreeEnsemble } from '../../src/core/tree-ensemble.js';
 import { rng as makeRng } from '../helpers/random.js';
 
 type Next = () => number;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { featureImageCpu } from '../../src/features/feature-image.js';
-import { derivativeOfGaussian, fullTaps } from '../../src/features/filter-kernels.js';
+import { derivativeOfGaussian, fullTaps } from '../../src/core/filter-kernels.js';
 import { GAUSSIAN_FE_PADDING } from '../../src/features/gaussian.js';
 import { ILASTIK_PADDING, ILASTIK_SIGMAS, ilastikFeatureIndex, ilastikFeatureNames } from '../../src/features/ilastik.js';
 import type { PyramidOptions } from '../../src/features/plan.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractPyramidGpu } from '../../src/features/pyramid.js';
-import { extractPyramidCpu } from '../../src/reference/pyramid.js';
+import { extractPyramidCpu } from '../../src/features/pyramid-cpu.js';
 import { mapSlots, totalFeatures } from '../../src/features/plan.js';
 import type { PyramidOptions } from '../../src/features/plan.js';
 import { ShapeError } from '../../src/errors.js';

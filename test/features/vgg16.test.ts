@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ValueError, WeightsFormatError, WeightsNotFoundError } from '../../src/errors.js';
 import { createExtractor, extractorNames, getExtractorEntry } from '../../src/features/registry.js';
 import { createVgg16, vgg16DefaultParams } from '../../src/features/vgg16.js';
-import { resolveVgg16Layers, VGG16_CONV_LAYERS, VGG16_LAYER_KEYS, vgg16Geometry } from '../../src/features/vgg16-layers.js';
+import { resolveVgg16Layers, VGG16_CONV_LAYERS, VGG16_LAYER_KEYS, vgg16Geometry } from '../../src/core/vgg16-layers.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import { conv3x3 } from '../../src/reference/conv3x3.js';
 import { sharedPath } from '../helpers/data.js';

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConvpaintModel } from '../../src/model/convpaint-model.js';
-import type { LabelImage } from '../../src/model/convpaint-model.js';
+import type { FloatImage, LabelImage, PredictionResult } from '../../src/model/convpaint-model.js';
+import { settingsOf } from '../../src/model/settings.js';
+import { labelsFromProbabilities } from '../../src/postprocess/labels.js';
 import { Param } from '../../src/model/param.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError } from '../../src/errors.js';
 import { agreement, squareScene } from '../helpers/synthetic.js';
@@ -301,6 +303,48 @@ describe('training and segmentation (gaussian, CPU engine)', () => {
     const expected = majorityFilter(index, [1, 48, 48], 2, 3);
     expect(Array.from(smooth.data)).toEqual(Array.from(expected, (v) => v + 1));
     expect(agreement(smooth.data, raw.data)).toBeLessThan(1);
+    m.dispose();
+  });
+});
+
+describe('predict: probabilities and labels from one pass', () => {
+  it('equals predictProbas and segment (with smoothing and image_downsample); labelsFromProbabilities gives the same labels', async () => {
+    const m = await ConvpaintModel.create({ alias: 'gaussian' }, CPU);
+    m.setParam('seg_smoothening', 2);
+    m.setParam('image_downsample', 2);
+    const s = squareScene(40);
+    await m.train(s.image, s.annotations);
+    const both = (await m.predict(s.image)) as PredictionResult;
+    const probas = (await m.predictProbas(s.image)) as FloatImage;
+    const labels = (await m.segment(s.image)) as LabelImage;
+    expect(both.probabilities.shape).toEqual([2, 40, 40]);
+    expect(both.probabilities.data).toEqual(probas.data);
+    expect(both.labels.shape).toEqual([40, 40]);
+    expect(both.labels.data).toEqual(labels.data);
+    const fromProbas = labelsFromProbabilities(probas, m.classes!, m.getParam('seg_smoothening')!);
+    expect(fromProbas.data).toEqual(labels.data);
+    const list = (await m.predict([s.image, s.image])) as PredictionResult[];
+    expect(list).toHaveLength(2);
+    expect(list[1].labels.data).toEqual(labels.data);
+    await expect(ConvpaintModel.create({ alias: 'gaussian' }, CPU).then((u) => u.predict(s.image))).rejects.toThrow(/No trained classifier/);
+    m.dispose();
+  });
+
+  it('labelsFromProbabilities refuses probabilities that do not match the classes', () => {
+    expect(() => labelsFromProbabilities({ data: new Float32Array(12), shape: [3, 2, 2] }, [1, 2])).toThrow(ShapeError);
+  });
+});
+
+describe('settings: one place for defaults', () => {
+  it('every null parameter takes the Convpaint default (fe_scalings [1, 2, 4], not [1])', () => {
+    const s = settingsOf(new Param({}));
+    expect(s).toMatchObject({ feName: 'vgg16', scalings: [1, 2, 4], order: 0, channelMode: 'single', normalize: 2, imageDownsample: 1, tileAnnotations: true, tileImage: false, smoothing: 1, iterations: 100, learningRate: 0.1, depth: 5 });
+    expect(settingsOf(new Param({ fe_scalings: [1, 3], clf_depth: 4 }))).toMatchObject({ scalings: [1, 3], depth: 4 });
+  });
+
+  it('the tile budget is exposed: null on the CPU engine (GPU: test/engine/tiling.gpu.test.ts)', async () => {
+    const m = await ConvpaintModel.create({ alias: 'gaussian' }, CPU);
+    expect(m.tileBudgetBytes).toBeNull();
     m.dispose();
   });
 });

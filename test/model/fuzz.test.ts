@@ -11,7 +11,7 @@ import { PARAM_KEYS, validateParam } from '../../src/model/param.js';
 import { readBundle } from '../../src/model/bundle.js';
 import { ConvpaintModel } from '../../src/model/convpaint-model.js';
 import { predictCpu } from '../../src/reference/forest.js';
-import { validateForest } from '../../src/classifiers/forest.js';
+import { validateForest } from '../../src/core/tree-ensemble.js';
 import { ModelFormatError, ValueError } from '../../src/errors.js';
 import { sharedPath } from '../helpers/data.js';
 import { rng, randomInt } from '../helpers/random.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trainGbdt } from '../../src/classifiers/gbdt.js';
 import { trainRandomForest } from '../../src/classifiers/random-forest.js';
-import type { TreeEnsemble } from '../../src/classifiers/forest.js';
+import type { TreeEnsemble } from '../../src/core/tree-ensemble.js';
 import { DisposedError, ShapeError } from '../../src/errors.js';
 import { forestLeaves, predictForest, uploadForest } from '../../src/ops/forest.js';
 import type { UploadForestOptions } from '../../src/ops/forest.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { derivativeOfGaussian, KernelPack, scipyGaussian } from '../../src/features/filter-kernels.js';
-import type { Kernel1d } from '../../src/features/filter-kernels.js';
+import { derivativeOfGaussian, KernelPack, scipyGaussian } from '../../src/core/filter-kernels.js';
+import type { Kernel1d } from '../../src/core/filter-kernels.js';
 import { ILASTIK_SIGMAS } from '../../src/features/ilastik.js';
 import { convolve1d, GpuKernelSet, MAX_FILTER_RADIUS } from '../../src/ops/separable.js';
 import type { FilterAxis } from '../../src/ops/separable.js';

@@ -1,6 +1,6 @@
 /** CPU reference semantics of the separable filter and the combine steps (no GPU needed). */
 import { describe, expect, it } from 'vitest';
-import { derivativeOfGaussian, fullTaps, scipyGaussian } from '../../src/features/filter-kernels.js';
+import { derivativeOfGaussian, fullTaps, scipyGaussian } from '../../src/core/filter-kernels.js';
 import { reflectPad } from '../../src/reference/pad.js';
 import { convolve1d, separable2d } from '../../src/reference/separable.js';
 import { combinePlanes, eigenSym2 } from '../../src/reference/filter-combine.js';

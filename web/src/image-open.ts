@@ -1,12 +1,12 @@
 /**
- * Opening images: PNG (8/16-bit, palette, grey or colour) with fast-png, TIFF (8/16/32-bit,
- * multi-page stacks) with `tiff`, anything else the browser decodes (JPEG, WebP…) through
- * createImageBitmap. The result is planar, as the library wants it: per plane [H,W] for grey or
- * [C,H,W] for colour/multichannel. Alpha is dropped (napari strips it for RGB layers too).
+ * Opening images: PNG and TIFF with the library's decoder (`decodeImage`: 8/16-bit PNG, palette,
+ * grey or colour; TIFF 8/16/32-bit, multi-page stacks, recorded shapes), anything else the
+ * browser decodes (JPEG, WebP…) through createImageBitmap. The result is planar, as the model
+ * wants it: per Z plane [H,W] for grey or [C,H,W] for colour/multichannel. Alpha is dropped
+ * (napari strips it for RGB layers too).
  */
-import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
-import type { DecodedPng } from 'fast-png';
-import { decode as decodeTiff } from 'tiff';
+import { decodeImage, sniffFormat } from 'convpaint-webgpu';
+import type { DecodedImage } from 'convpaint-webgpu';
 import type { ChannelMode, PixelArray, PlaneImage } from './protocol';
 
 export interface OpenedImage {
@@ -28,17 +28,31 @@ export async function openImageFile(file: File): Promise<OpenedImage> {
 }
 
 export async function openImageBytes(bytes: Uint8Array, name: string): Promise<OpenedImage> {
-  if (isPng(bytes)) return fromPng(decodePng(bytes), name);
-  if (isTiff(bytes)) return fromTiff(bytes, name);
-  return fromBrowserDecoder(bytes, name);
+  if (sniffFormat(bytes) === null) return fromBrowserDecoder(bytes, name);
+  return fromDecoded(decodeImage(bytes, name), name);
 }
 
-function isPng(b: Uint8Array): boolean {
-  return b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
-}
-
-function isTiff(b: Uint8Array): boolean {
-  return b.length > 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 42));
+/**
+ * The decoder's numpy-order array → planes: [H,W] grey; [3,H,W] one RGB page; [P,H,W] pages of
+ * one sample, shown as a Z stack; [C,Z,H,W] (RGB pages, ImageJ hyperstacks) C channels × Z planes.
+ */
+function fromDecoded(img: DecodedImage, name: string): OpenedImage {
+  const s = img.shape;
+  const [h, w] = s.slice(-2);
+  const [c, z] = s.length === 2 ? [1, 1] : s.length === 3 ? (img.pages === 1 && img.samples === 3 ? [3, 1] : [1, s[0]]) : [s[0], s[1]];
+  const data = img.data instanceof Uint8Array || img.data instanceof Uint16Array || img.data instanceof Float32Array ? img.data : Float32Array.from(img.data);
+  const n = h * w;
+  const planes: PixelArray[] = [];
+  for (let zz = 0; zz < z; zz++) {
+    if (z === 1) {
+      planes.push(data);
+      continue;
+    }
+    const plane = new (data.constructor as new (len: number) => PixelArray)(c * n);
+    for (let ch = 0; ch < c; ch++) plane.set(data.subarray((ch * z + zz) * n, (ch * z + zz + 1) * n), ch * n);
+    planes.push(plane);
+  }
+  return finish(name, w, h, c, planes, img.bitDepth);
 }
 
 /** Interleaved pixels (c per pixel, keeping the first `keep`) → planar [keep,H,W]. */
@@ -49,70 +63,6 @@ function toPlanar(src: ArrayLike<number>, n: number, c: number, keep: number, ma
     for (let i = 0; i < n; i++) out[base + i] = src[i * c + ch];
   }
   return out;
-}
-
-function arrayMaker(sample: PixelArray): (len: number) => PixelArray {
-  if (sample instanceof Uint16Array) return (len) => new Uint16Array(len);
-  if (sample instanceof Float32Array) return (len) => new Float32Array(len);
-  return (len) => new Uint8Array(len);
-}
-
-/** Grey PNGs of 1, 2 or 4 bits arrive packed: one byte per pixel, scaled to 0..255. */
-function unpackBits(data: Uint8Array, width: number, height: number, depth: number): Uint8Array {
-  const out = new Uint8Array(width * height);
-  const rowBytes = Math.ceil((width * depth) / 8);
-  const max = (1 << depth) - 1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const bit = x * depth;
-      const byte = data[y * rowBytes + (bit >> 3)];
-      const v = (byte >> (8 - depth - (bit & 7))) & max;
-      out[y * width + x] = Math.round((v * 255) / max);
-    }
-  }
-  return out;
-}
-
-function fromPng(png: DecodedPng, name: string): OpenedImage {
-  const { width, height } = png;
-  const n = width * height;
-  let data: PixelArray;
-  let c = png.channels;
-  let depth: number = png.depth;
-  if (png.palette) {
-    data = convertIndexedToRgb(png);
-    c = png.transparency ? 4 : 3;
-    depth = 8;
-  } else if (depth < 8) {
-    data = unpackBits(png.data as Uint8Array, width, height, depth);
-    depth = 8;
-  } else {
-    data = png.data instanceof Uint8ClampedArray ? new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) : png.data;
-  }
-  // Grey+alpha → grey, RGBA → RGB.
-  const keep = c === 2 ? 1 : c === 4 ? 3 : c;
-  const planar = keep === c && c === 1 ? data : toPlanar(data, n, c, keep, arrayMaker(data));
-  return finish(name, width, height, keep, [planar], depth);
-}
-
-function fromTiff(bytes: Uint8Array, name: string): OpenedImage {
-  // Reduced-resolution pages (thumbnails, pyramids) are not planes of the stack.
-  const pages = decodeTiff(bytes).filter((p) => (p.newSubfileType & 1) === 0);
-  if (pages.length === 0) throw new Error(`${name}: the TIFF holds no full-resolution image`);
-  const { width, height } = pages[0];
-  const c = pages[0].samplesPerPixel;
-  const planes: PixelArray[] = [];
-  for (const [i, page] of pages.entries()) {
-    if (page.width !== width || page.height !== height || page.samplesPerPixel !== c) {
-      throw new Error(`${name}: page ${i + 1} is ${page.width}×${page.height}×${page.samplesPerPixel} but page 1 is ${width}×${height}×${c}; only stacks of equal pages are supported`);
-    }
-    let data = page.data as PixelArray;
-    if (data instanceof Float64Array) data = Float32Array.from(data);
-    const keep = page.alpha && c > 1 ? c - 1 : c;
-    planes.push(c === 1 ? data : page.planarConfiguration === 2 ? data.slice(0, keep * width * height) : toPlanar(data, width * height, c, keep, arrayMaker(data)));
-  }
-  const keep = pages[0].alpha && c > 1 ? c - 1 : c;
-  return finish(name, width, height, keep, planes, pages[0].bitsPerSample);
 }
 
 async function fromBrowserDecoder(bytes: Uint8Array, name: string): Promise<OpenedImage> {

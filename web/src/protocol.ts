@@ -73,7 +73,7 @@ export interface UpdateResult {
   labels?: Uint8Array;
   probas?: Float32Array;
   classes?: number[];
-  timings: { train: number; segment: number; probas: number; total: number };
+  timings: { train: number; segment: number; total: number };
   rows: number;
   features: number;
   /** The image was too large for one pass on this device, so the engine processed it in tiles. */

@@ -5,10 +5,10 @@
  * annotated plane's full mask, so the newest subsumes the older ones), and a running update whose
  * training finished after a newer one arrived skips segmenting — its training is kept.
  */
+import { defaultTileBudget, GpuContext } from 'convpaint-webgpu/gpu';
 import {
   ConvpaintModel,
   ConvpaintError,
-  GpuContext,
   GpuUnavailableError,
   ValueError,
   WeightsNotFoundError,
@@ -17,7 +17,7 @@ import {
   paramFromYaml,
   readBundle,
 } from 'convpaint-webgpu';
-import type { Param } from 'convpaint-webgpu';
+import type { LabelImage, Param, PredictionResult } from 'convpaint-webgpu';
 import type { ChannelMode, ExportResult, InitResult, ModelInfo, ModelSettings, PlaneImage, Reply, Request, RequestOf, UpdateResult } from './protocol';
 
 interface WorkerScope {
@@ -27,7 +27,6 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 /** Largest buffer one tile may use: the library's own cap (see gpuBudget in convpaint-model). */
-const LIBRARY_BUDGET = 512 * 2 ** 20;
 
 let ctx: GpuContext | null = null;
 let model: ConvpaintModel | null = null;
@@ -146,7 +145,7 @@ async function init(req: RequestOf<'init'>): Promise<InitResult> {
   }
   const a = ctx.adapter;
   const detail = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' · ') || 'WebGPU adapter';
-  return { device: 'webgpu', detail, budgetBytes: Math.min(ctx.pool.maxBufferBytes, LIBRARY_BUDGET) };
+  return { device: 'webgpu', detail, budgetBytes: defaultTileBudget(ctx) };
 }
 
 function modelOptions(weights?: Uint8Array) {
@@ -262,7 +261,7 @@ function yieldToMessages(): Promise<void> {
 }
 
 function supersededResult(req: RequestOf<'update'>): UpdateResult {
-  return { gen: req.gen, superseded: true, plane: req.plane, timings: { train: 0, segment: 0, probas: 0, total: 0 }, rows: 0, features: 0, tiled: false, tiles: 1, featureBytes: 0 };
+  return { gen: req.gen, superseded: true, plane: req.plane, timings: { train: 0, segment: 0, total: 0 }, rows: 0, features: 0, tiled: false, tiles: 1, featureBytes: 0 };
 }
 
 async function update(req: RequestOf<'update'>): Promise<UpdateResult> {
@@ -300,15 +299,13 @@ async function update(req: RequestOf<'update'>): Promise<UpdateResult> {
   result.classes = m.classes ?? [];
   predictTiles = 1;
   const t1 = performance.now();
-  if (req.probas && (m.getParam('seg_smoothening') ?? 1) <= 1) {
-    // One prediction pass serves both views: without smoothing the labels are the argmax.
-    const probas = (await m.predictProbas(image)) as { data: Float32Array };
-    result.probas = probas.data;
-    result.labels = argmaxLabels(probas.data, result.classes, h * w);
-    result.timings.probas = performance.now() - t1;
+  if (req.probas) {
+    // One prediction pass serves both views (the labels include the model's smoothing).
+    const both = (await m.predict(image)) as PredictionResult;
+    result.probas = both.probabilities.data;
+    result.labels = both.labels.data as Uint8Array;
   } else {
-    result.labels = ((await m.segment(image)) as { data: Uint8Array }).data;
-    if (req.probas) result.probas = ((await m.predictProbas(image)) as { data: Float32Array }).data;
+    result.labels = ((await m.segment(image)) as LabelImage).data as Uint8Array;
   }
   result.timings.segment = performance.now() - t1;
   // The engine cuts the image into tiles whenever features and intermediates exceed one buffer.
@@ -316,14 +313,4 @@ async function update(req: RequestOf<'update'>): Promise<UpdateResult> {
   result.tiled = predictTiles > 1;
   result.timings.total = performance.now() - t0;
   return result;
-}
-
-function argmaxLabels(probas: Float32Array, classes: number[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < classes.length; k++) if (probas[k * n + i] > probas[best * n + i]) best = k;
-    out[i] = classes[best];
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { derivativeOfGaussian, derivativeRadius, fullTaps, KernelPack, scipyGaussian } from '../../src/features/filter-kernels.js';
-import type { DerivativeOrder } from '../../src/features/filter-kernels.js';
+import { derivativeOfGaussian, derivativeRadius, fullTaps, KernelPack, scipyGaussian } from '../../src/core/filter-kernels.js';
+import type { DerivativeOrder } from '../../src/core/filter-kernels.js';
 import { ILASTIK_SIGMAS } from '../../src/features/ilastik.js';
 import { ValueError } from '../../src/errors.js';
 

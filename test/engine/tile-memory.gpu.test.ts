@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { alignment } from '../../src/features/plan.js';
 import { extractPyramidGpu } from '../../src/features/pyramid.js';
 import { createExtractor } from '../../src/features/registry.js';
-import { paddedGeometry } from '../../src/model/engine.js';
-import { autoBlockSize, predictionTiles } from '../../src/model/tiling.js';
+import { paddedGeometry } from '../../src/engine/engine.js';
+import { autoBlockSize, predictionTiles } from '../../src/engine/tiling.js';
 import { sharedPath } from '../helpers/data.js';
 import { useGpu } from '../helpers/gpu.js';
 

@@ -3,19 +3,19 @@
  * references (src/reference/). It is the `device: 'cpu'` fallback and the oracle the model-level
  * GPU tests compare against. Slow for VGG on large images, exact by construction.
  */
-import type { TreeEnsemble } from '../classifiers/forest.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import type { PyramidOptions } from '../features/plan.js';
 import { totalFeatures } from '../features/plan.js';
 import { predictCpu } from '../reference/forest.js';
 import { gatherRows } from '../reference/gather.js';
-import { argmaxClasses, majorityFilter } from '../reference/labels.js';
 import { cropTile, reflectPad } from '../reference/pad.js';
-import { extractPyramidCpu } from '../reference/pyramid.js';
-import { upsampleBilinear } from '../reference/resample.js';
-import type { Labels3D } from './dims.js';
-import { concatRows, hostArray, paddedGeometry } from './engine.js';
-import type { Engine, PredictOptions, Prediction, PreparedImage, ProgressSink, TrainingRows } from './engine.js';
+import { extractPyramidCpu } from '../features/pyramid-cpu.js';
+import { classIndexFromProbabilities, restoreToInputSize } from '../postprocess/labels.js';
+import type { Labels3D } from '../prepare/dims.js';
+import { concatRows, hostArray, paddedGeometry, pasteFeatures } from './engine.js';
+import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
+import type { PreparedImage } from '../prepare/prepare.js';
 import { predictionTiles, referenceTileBlock, trainingTiles } from './tiling.js';
 import type { TileJob } from './tiling.js';
 
@@ -69,17 +69,10 @@ export class CpuEngine implements Engine {
       }
       progress?.('predict', i + 1, jobs.length);
     });
-    let [oh, ow] = [h, w];
-    if (options.outputSize && (options.outputSize[0] !== h || options.outputSize[1] !== w)) {
-      [oh, ow] = options.outputSize;
-      probas = upsampleBilinear({ data: probas, shape: [k * z, h, w] }, oh, ow).data;
-    }
+    const [oh, ow] = options.outputSize ?? [h, w];
+    probas = restoreToInputSize(probas, k * z, [h, w], [oh, ow]);
     const out: Prediction = { shape: [z, oh, ow] };
-    if (options.wantLabels) {
-      let idx = argmaxClasses(probas, k);
-      if (options.smoothing > 1) idx = majorityFilter(idx, [z, oh, ow], k, options.smoothing);
-      out.classIndex = idx;
-    }
+    if (options.wantLabels) out.classIndex = classIndexFromProbabilities(probas, k, [z, oh, ow], options.smoothing);
     if (options.wantProbas) out.probas = probas;
     return out;
   }
@@ -99,15 +92,4 @@ export class CpuEngine implements Engine {
   }
 
   dispose(): void {}
-}
-
-/** Copies a tile's [F, wh, ww] features into the [F, Z, H, W] image at the job's kept box. */
-export function pasteFeatures(out: Float32Array, feats: Float32Array, f: number, [z, h, w]: [number, number, number], job: TileJob): void {
-  const { height: wh, width: ww } = job.window;
-  for (let ff = 0; ff < f; ff++) {
-    for (let y = 0; y < wh; y++) {
-      const from = ff * wh * ww + y * ww;
-      out.set(feats.subarray(from, from + ww), ((ff * z + job.z) * h + job.kept.y0 + y) * w + job.kept.x0);
-    }
-  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { overallPaddings } from '../../src/model/padding.js';
-import { integerToUnitRange, normalizeImage } from '../../src/model/normalize.js';
+import { overallPaddings } from '../../src/features/padding.js';
+import { integerToUnitRange, normalizeImage } from '../../src/prepare/normalize.js';
 
 describe('overall paddings (REFERENCE.md §4.5 examples)', () => {
   it('default vgg (pad 1, [1,2,4]): H 252 → 4/4, H 250 → 4/6', () => {

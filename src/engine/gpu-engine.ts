@@ -3,12 +3,13 @@
  * reflect padding (tile-cut.ts) and uploaded on its own, run through the pyramid with only its
  * kept window up-sampled, and then either gathered at the scribbled pixels (training: only those
  * rows are read back) or evaluated by the tree ensemble, its probabilities pasted into a band of
- * rows (prediction). Restoring `image_downsample`, argmax and smoothing run on the GPU per band.
+ * rows (prediction). Restoring `image_downsample`, argmax and smoothing (src/postprocess/) run
+ * on the GPU per band.
  *
  * Nothing is ever one buffer for the whole image: tiles are bounded by the budget, bands too (an 8192² image on a device that binds 128 MiB becomes a few bands of tiles), and work
  * is recorded into batches of a bounded number of tiles, so GPU memory stays bounded too.
  */
-import type { TreeEnsemble } from '../classifiers/forest.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { BufferTooLargeError } from '../errors.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import type { PyramidOptions } from '../features/plan.js';
@@ -21,13 +22,12 @@ import { uploadForest } from '../ops/forest.js';
 import type { GpuForest } from '../ops/forest.js';
 import { predictForest } from '../ops/forest.js';
 import { gatherRows } from '../ops/gather.js';
-import { argmaxClasses, majorityFilter } from '../ops/labels.js';
 import { crop } from '../ops/pad.js';
-import { resample } from '../ops/resample.js';
-import type { Labels3D } from './dims.js';
-import { concatRows, hostArray, paddedGeometry } from './engine.js';
-import type { Engine, PredictOptions, Prediction, PreparedImage, ProgressSink, TrainingRows } from './engine.js';
-import { pasteFeatures } from './cpu-engine.js';
+import { labelsOnGpu, restoreOnGpu } from '../postprocess/labels.js';
+import type { Labels3D } from '../prepare/dims.js';
+import { concatRows, hostArray, paddedGeometry, pasteFeatures } from './engine.js';
+import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
+import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
 import { autoBlockSize, predictionBands, predictionTiles, referenceTileBlock, trainingTiles } from './tiling.js';
 import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
@@ -179,8 +179,7 @@ export class GpuEngine implements Engine {
 
       const batch = this.ctx.batch(`labels z${band.z} rows ${b0}-${b1}`);
       if (oh !== h || ow !== w) {
-        const window = { y0: e0, x0: 0, height: e1 - e0, width: ow };
-        const restored = resample(batch, probas, oh, ow, 'bilinear', { window, rows: { y0: s0, fullHeight: h }, label: 'probas/restored' });
+        const restored = restoreOnGpu(batch, probas, [oh, ow], { y0: e0, x0: 0, height: e1 - e0, width: ow }, { y0: s0, fullHeight: h });
         probas.dispose();
         probas = restored;
       }
@@ -190,12 +189,7 @@ export class GpuEngine implements Engine {
       const count = (b1 - b0) * ow;
       const planes = result.shape[0];
       if (options.wantLabels) {
-        labels = argmaxClasses(batch, probas);
-        if (options.smoothing > 1) {
-          const smooth = majorityFilter(batch, labels, k, options.smoothing);
-          labels.dispose();
-          labels = smooth;
-        }
+        labels = labelsOnGpu(batch, probas, options.smoothing);
         reads.push(batch.readU32(labels, skip, count).then((d) => result.classIndex!.set(d, (band.z * oh + b0) * ow)));
       }
       if (options.wantProbas) {

@@ -7,9 +7,9 @@
  * same class gets the same colour in every picture of a batch.
  */
 import { ValueError } from '../errors.js';
-import { prepareImageDims } from '../model/dims.js';
-import type { ChannelMode } from '../model/param.js';
-import type { ImageArray } from './image-read.js';
+import { prepareImageDims } from '../prepare/dims.js';
+import type { ChannelMode } from '../prepare/dims.js';
+import type { ImageArray } from '../io/image-read.js';
 
 /** Interleaved 8-bit RGB. */
 export interface RgbPicture {

@@ -10,7 +10,7 @@ import { ShapeError } from '../errors.js';
 import type { Pads } from '../reference/pad.js';
 import { reflectIndex } from '../reference/pad.js';
 import type { Box } from './components.js';
-import type { PreparedImage } from './engine.js';
+import type { PreparedImage } from '../prepare/prepare.js';
 
 /** Tile `tile` (padded frame) of plane z of a [C, Z, H, W] image padded by `pads` → [C, 1, th, tw] data. */
 export function cutPaddedTile(image: PreparedImage, pads: Pads, z: number, tile: Box): Float32Array {

@@ -16,7 +16,7 @@ import { sourceRowsRead } from '../reference/resample.js';
 import type { OutputWindow } from '../reference/resample.js';
 import { labelComponents, tileBox } from './components.js';
 import type { Box } from './components.js';
-import type { Labels3D } from './dims.js';
+import type { Labels3D } from '../prepare/dims.js';
 
 export interface PaddedGeometry {
   pads: Pads;

@@ -7,11 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { createExtractor } from '../../src/features/registry.js';
 import { featureImageCpu } from '../../src/features/feature-image.js';
-import { GpuEngine } from '../../src/model/gpu-engine.js';
-import { normalizeImage } from '../../src/model/normalize.js';
-import { paddedGeometry } from '../../src/model/engine.js';
-import { autoBlockSize } from '../../src/model/tiling.js';
+import { GpuEngine } from '../../src/engine/gpu-engine.js';
+import { normalizeImage } from '../../src/prepare/normalize.js';
+import { paddedGeometry } from '../../src/engine/engine.js';
+import { autoBlockSize } from '../../src/engine/tiling.js';
 import { sharedPath } from '../helpers/data.js';
+import { ConvpaintModel } from '../../src/model/convpaint-model.js';
+import type { LabelImage } from '../../src/model/types.js';
+import { ValueError } from '../../src/errors.js';
 import { useGpu } from '../helpers/gpu.js';
 import { rng } from '../helpers/random.js';
 import { expectClose } from '../helpers/tolerance.js';
@@ -40,4 +43,27 @@ describe('tiled vs whole-image features', () => {
     expectClose(results[0], whole.data, { atol: 1e-5 * Math.sqrt(27), rtol: 1e-4 }, [192, 1, h, w], 'GPU tiles vs CPU whole');
     fe.dispose();
   }, 600_000);
+
+  it('ConvpaintModel.create({ tileBudgetBytes }): a small budget tiles more, labels do not change; the budget is reported and bounded', async () => {
+    const ctx = gpu();
+    const [h, w] = [96, 160];
+    const next = rng(5);
+    const image = { data: Uint8Array.from({ length: h * w }, (_, i) => ((i % w) > w / 2 ? 150 : 60) + Math.floor(next() * 40)), shape: [h, w] };
+    const scribbles = new Uint8Array(h * w);
+    for (let y = 40; y < 56; y++) for (let x = 20; x < 40; x++) scribbles[y * w + x] = 1;
+    for (let y = 40; y < 56; y++) for (let x = 120; x < 140; x++) scribbles[y * w + x] = 2;
+    const annotations = { data: scribbles, shape: [h, w] };
+    const labels: Uint8Array[] = [];
+    for (const tileBudgetBytes of [undefined, 2 ** 17]) {
+      const tiles = { count: 0 };
+      const m = await ConvpaintModel.create({ alias: 'gaussian' }, { device: ctx, tileBudgetBytes, onProgress: (e) => { if (e.stage === 'predict') tiles.count = e.total; } });
+      expect(m.tileBudgetBytes).toBe(tileBudgetBytes ?? Math.min(ctx.pool.maxBufferBytes, 512 * 2 ** 20));
+      await m.train(image, annotations);
+      labels.push(((await m.segment(image)) as LabelImage).data as Uint8Array);
+      if (tileBudgetBytes) expect(tiles.count).toBeGreaterThan(1);
+      m.dispose();
+    }
+    expect(labels[1]).toEqual(labels[0]);
+    await expect(ConvpaintModel.create({ alias: 'gaussian' }, { device: ctx, tileBudgetBytes: 1000 })).rejects.toThrow(ValueError);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { blockPads, rescaleImage, rescaleLabels } from '../../src/model/rescale.js';
-import { labelComponents, tileBox } from '../../src/model/components.js';
+import { blockPads, rescaleImage, rescaleLabels } from '../../src/prepare/rescale.js';
+import { labelComponents, tileBox } from '../../src/engine/components.js';
 
 describe('image_downsample (REFERENCE.md §4.4)', () => {
   it('pads to a multiple with the extra pixel at the bottom/right', () => {

@@ -4,19 +4,14 @@
  * `CpuEngine` (the plain-TypeScript references; the `device: 'cpu'` fallback). Both follow the
  * same tile plan (tiling.ts), so they produce the same rows and labels.
  */
-import type { TreeEnsemble } from '../classifiers/forest.js';
+import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import type { PyramidOptions } from '../features/plan.js';
-import type { Labels3D } from './dims.js';
+import type { Labels3D } from '../prepare/dims.js';
+import type { PreparedImage } from '../prepare/prepare.js';
 import { HostMemoryError } from '../errors.js';
-import { overallPaddings } from './padding.js';
-import type { PaddedGeometry } from './tiling.js';
-
-/** A normalised, rescaled image ready for feature extraction. */
-export interface PreparedImage {
-  data: Float32Array;
-  shape: [number, number, number, number];
-}
+import { overallPaddings } from '../features/padding.js';
+import type { PaddedGeometry, TileJob } from './tiling.js';
 
 export interface TrainingRows {
   /** Row-major [n, F]. */
@@ -101,5 +96,16 @@ export function hostArray<T extends Float32Array | Uint32Array>(Kind: new (lengt
       `${what} needs ${((length * 4) / 2 ** 30).toFixed(1)} GiB in one array, more than this JavaScript engine allows (${error.message}); ` +
         'use a smaller image, fewer features or image_downsample, or segment instead of asking for the whole feature image',
     );
+  }
+}
+
+/** Copies a tile's [F, wh, ww] features into the [F, Z, H, W] image at the job's kept box. */
+export function pasteFeatures(out: Float32Array, feats: Float32Array, f: number, [z, h, w]: [number, number, number], job: TileJob): void {
+  const { height: wh, width: ww } = job.window;
+  for (let ff = 0; ff < f; ff++) {
+    for (let y = 0; y < wh; y++) {
+      const from = ff * wh * ww + y * ww;
+      out.set(feats.subarray(from, from + ww), ((ff * z + job.z) * h + job.kept.y0 + y) * w + job.kept.x0);
+    }
   }
 }

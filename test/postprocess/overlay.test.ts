@@ -1,7 +1,7 @@
 /** Overlay pictures and the label/float writers: colours where they should be, sizes, refusals. */
 import { describe, expect, it } from 'vitest';
 import { decode as decodePng } from 'fast-png';
-import { CLASS_COLOURS, displayPlanes, downscalePicture, overlayPicture } from '../../src/io/image-overlay.js';
+import { CLASS_COLOURS, displayPlanes, downscalePicture, overlayPicture } from '../../src/postprocess/overlay.js';
 import { encodeLabels, encodeRgbPng } from '../../src/io/image-write.js';
 
 describe('overlayPicture', () => {

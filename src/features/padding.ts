@@ -4,7 +4,7 @@
  * size on the alignment grid (lcm(scalings) × patch size), so every pyramid level divides evenly
  * and tiles cut on that grid give features identical to the whole image's.
  */
-import { lcm } from '../features/plan.js';
+import { lcm } from './plan.js';
 import type { Pads } from '../reference/pad.js';
 
 export function alignUp(value: number, step: number): number {

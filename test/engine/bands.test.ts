@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BufferTooLargeError, HostMemoryError } from '../../src/errors.js';
-import { hostArray } from '../../src/model/engine.js';
-import { bandRowsFor } from '../../src/model/gpu-engine.js';
-import { cutPaddedTile } from '../../src/model/tile-cut.js';
-import { predictionBands, predictionTiles } from '../../src/model/tiling.js';
-import type { PaddedGeometry } from '../../src/model/tiling.js';
+import { hostArray } from '../../src/engine/engine.js';
+import { bandRowsFor } from '../../src/engine/gpu-engine.js';
+import { cutPaddedTile } from '../../src/engine/tile-cut.js';
+import { predictionBands, predictionTiles } from '../../src/engine/tiling.js';
+import type { PaddedGeometry } from '../../src/engine/tiling.js';
 import { cropTile, reflectPad } from '../../src/reference/pad.js';
 import { sourceRowsRead } from '../../src/reference/resample.js';
 import { loadCoins } from '../helpers/data.js';

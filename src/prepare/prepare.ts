@@ -5,11 +5,15 @@
 import { ValueError } from '../errors.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import { asList, checkFinite, prepareAnnotations, prepareImageDims, selectChannels } from './dims.js';
-import type { Image4D, Labels3D, NdArray } from './dims.js';
-import type { PreparedImage } from './engine.js';
+import type { ChannelMode, Image4D, Labels3D, NdArray } from './dims.js';
 import { integerToUnitRange, normalizeImage } from './normalize.js';
-import type { ChannelMode } from './param.js';
 import { rescaleImage, rescaleLabels } from './rescale.js';
+
+/** A normalised, rescaled image ready for feature extraction: planar [C, Z, H, W] float32. */
+export interface PreparedImage {
+  data: Float32Array;
+  shape: [number, number, number, number];
+}
 
 export interface PrepareSettings {
   channelMode: ChannelMode;

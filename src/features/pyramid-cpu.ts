@@ -1,13 +1,13 @@
 /** CPU reference of src/features/pyramid.ts: the same scale pyramid over `Planar` arrays. */
-import type { FeatureExtractor } from '../features/extractor.js';
-import { channelSeries, mapSlots, totalFeatures } from '../features/plan.js';
-import type { PyramidOptions } from '../features/plan.js';
-import { checkPyramidInput, checkWindow } from '../features/pyramid.js';
-import { blockMeanDownsample } from './downsample.js';
-import { planar } from './planar.js';
-import type { Planar } from './planar.js';
-import { upsampleBilinear, upsampleNearest } from './resample.js';
-import type { OutputWindow } from './resample.js';
+import type { FeatureExtractor } from './extractor.js';
+import { channelSeries, mapSlots, totalFeatures } from './plan.js';
+import type { PyramidOptions } from './plan.js';
+import { checkPyramidInput, checkWindow } from './pyramid.js';
+import { blockMeanDownsample } from '../reference/downsample.js';
+import { planar } from '../reference/planar.js';
+import type { Planar } from '../reference/planar.js';
+import { upsampleBilinear, upsampleNearest } from '../reference/resample.js';
+import type { OutputWindow } from '../reference/resample.js';
 
 export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions, window?: OutputWindow): Planar {
   const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
