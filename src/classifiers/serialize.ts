@@ -23,6 +23,7 @@ import type { NamedTensorInput, SafetensorsDtype, SafetensorsFile, TensorArray }
 import { FOREST_FORMAT_VERSION, validateForest } from '../core/tree-ensemble.js';
 import type { ForestKind, NodeTrees, ObliviousTrees, Postprocess, TreeEnsemble } from '../core/tree-ensemble.js';
 
+/** Tensor-name prefix of a forest inside a safetensors file (a model bundle holds other tensors too). */
 export const DEFAULT_FOREST_PREFIX = 'forest.';
 
 /** The tensors and metadata of one model, ready for `writeSafetensors` (possibly with others). */

@@ -9,6 +9,7 @@
  */
 import { ValueError } from '../errors.js';
 
+/** A 1-D filter: its taps (2·radius + 1, centre in the middle), whether they are symmetric, and a label for messages. */
 export interface Kernel1d {
   /** Half-length L: the kernel spans offsets −L..L. */
   readonly radius: number;
@@ -20,6 +21,7 @@ export interface Kernel1d {
   readonly label: string;
 }
 
+/** Order of a Gaussian derivative filter: 0 smooths, 1 and 2 differentiate. */
 export type DerivativeOrder = 0 | 1 | 2;
 
 /** fastfilters' half-length: ceil((3 + order/2)·σ), and 0 for σ below 1e-6. */

@@ -31,7 +31,9 @@ export const FOREST_FORMAT_VERSION = 1;
 /** Deepest oblivious tree accepted (CatBoost's limit too): 2^16 leaves per tree. */
 export const MAX_OBLIVIOUS_DEPTH = 16;
 
+/** How an ensemble was trained: gradient-boosted oblivious trees (`gbdt`) or a random forest (`rf`). */
 export type ForestKind = 'gbdt' | 'rf';
+/** How summed leaf values become probabilities: softmax over classes (GBDT, K > 2), sigmoid (GBDT, 2 classes), or the mean of per-tree class fractions (RF). */
 export type Postprocess = 'softmax' | 'sigmoid' | 'average';
 
 /** Symmetric (oblivious) trees in their compact form. */

@@ -23,6 +23,7 @@ export interface FeParamDefaults {
   tile_image: boolean;
 }
 
+/** A feature extractor: what it needs (channels, padding, patch size), what it gives (maps per layer, their strides), and its two implementations (WGSL and CPU reference). */
 export interface FeatureExtractor {
   /** Registry name, as in the reference (`vgg16`, `gaussian_features`, `ilastik_2d`). */
   readonly name: string;
@@ -92,6 +93,7 @@ export function layerlessFeDefaults(name: string, hasGlobalContext = false): FeP
   };
 }
 
+/** Options of an extractor's creation. */
 export interface ExtractorOptions {
   /** Layer keys or indices into `layerKeys` (VGG); null/undefined → the FE's default layers. */
   layers?: ReadonlyArray<string | number> | null;
@@ -99,6 +101,7 @@ export interface ExtractorOptions {
   weights?: WeightsSource;
 }
 
+/** A registry entry: what the registry knows of an extractor without creating it (name, description, layer keys, defaults), and its factory. */
 export interface ExtractorEntry {
   name: string;
   description: string;

@@ -15,6 +15,7 @@ import type { FeatureExtractor } from './extractor.js';
 import type { PyramidOptions } from './plan.js';
 import { extractPyramidGpu } from './pyramid.js';
 
+/** Features [F, ...] of a whole normalised [C, Z, H, W] image on the GPU (recorded into `batch`; the caller disposes the result). */
 export function featureImageGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions): GpuTensor {
   const [h, w] = image.shape.slice(-2);
   const pads = overallPaddings(fe.padding, fe.patchSize, opts.scalings, h, w);
@@ -24,6 +25,7 @@ export function featureImageGpu(batch: GpuBatch, fe: FeatureExtractor, image: Gp
   return out;
 }
 
+/** The CPU reference of `featureImageGpu`. */
 export function featureImageCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions): Planar {
   const [h, w] = image.shape.slice(-2);
   const pads = overallPaddings(fe.padding, fe.patchSize, opts.scalings, h, w);

@@ -5,9 +5,8 @@
  * Feature order: scale (in `fe_scalings` order) → channel series → layer → map index.
  */
 import { ShapeError, ValueError } from '../errors.js';
+import type { ChannelMode } from '../core/channel-mode.js';
 import type { FeatureExtractor } from './extractor.js';
-
-export type ChannelMode = 'single' | 'multi' | 'rgb';
 
 /** One FE pass: which image channels go in, and how many times each is replicated. */
 export interface ChannelSeries {
@@ -15,6 +14,7 @@ export interface ChannelSeries {
   channels: number[];
 }
 
+/** The scale pyramid of the reference (`fe_scalings`, `fe_order`, `fe_use_min_features`) and the channel mode that decides the channel series. */
 export interface PyramidOptions {
   scalings: readonly number[];
   /** `fe_order`: 0 → nearest up-sampling, ≥ 1 → bilinear. */

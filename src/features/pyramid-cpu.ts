@@ -9,6 +9,7 @@ import type { Planar } from '../reference/planar.js';
 import { upsampleBilinear, upsampleNearest } from '../reference/resample.js';
 import type { OutputWindow } from '../reference/resample.js';
 
+/** CPU reference of `extractPyramidGpu`: features of every scale, up-sampled back and concatenated, for the output `window` of a padded image (default: all of it). */
 export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions, window?: OutputWindow): Planar {
   const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
   const win = window ?? { y0: 0, x0: 0, height: h, width: w };

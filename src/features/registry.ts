@@ -46,6 +46,7 @@ export function extractorNames(): string[] {
   return [...entries().keys()];
 }
 
+/** The registry entry of an extractor name; unknown names, and the reference's names this version lacks, are a `ValueError` saying which. */
 export function getExtractorEntry(name: string): ExtractorEntry {
   const entry = entries().get(name);
   if (entry) return entry;
@@ -58,6 +59,7 @@ export function getExtractorEntry(name: string): ExtractorEntry {
   throw new ValueError(`Feature extractor model ${name} not found. Available: ${extractorNames().join(', ')}.`);
 }
 
+/** A new extractor by registry name (VGG reads its weights here: installed ImageNet weights, or `options.weights`). */
 export async function createExtractor(name: string, options: ExtractorOptions = {}): Promise<FeatureExtractor> {
   return getExtractorEntry(name).create(options);
 }

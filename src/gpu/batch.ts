@@ -77,6 +77,7 @@ export interface BatchHost {
   whenLost(): Promise<DeviceLostError>;
 }
 
+/** Work recorded for one submit: dispatches (consecutive ones share a compute pass), copies, uploads in stream order and readbacks; `submit()` encodes it all into one command buffer. */
 export class GpuBatch {
   private readonly commands: Command[] = [];
   private readonly uniformData: Array<{ offset: number; data: ArrayBuffer }> = [];

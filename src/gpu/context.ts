@@ -18,6 +18,7 @@ import type { ShaderName } from './shaders.generated.js';
 import { dtypeOf, GpuTensor } from './tensor.js';
 import type { GpuDtype } from './tensor.js';
 
+/** What the adapter says about itself (empty strings where it says nothing). */
 export interface AdapterDescription {
   description: string;
   vendor: string;
@@ -25,6 +26,7 @@ export interface AdapterDescription {
   device: string;
 }
 
+/** Options of `GpuContext.create` / `fromDevice`. */
 export interface GpuContextOptions {
   /** Run every dispatch in its own submit inside error scopes named after the kernel. */
   debug?: boolean;
@@ -78,6 +80,7 @@ const NO_ADAPTER_HELP =
 
 export type { CompiledKernel, KernelSpec };
 
+/** One WebGPU device and its caches (kernels, pipelines, buffer pool); owner or borrower of the device (see the module comment). */
 export class GpuContext implements BatchHost {
   readonly pool: BufferPool;
   readonly debug: boolean;

@@ -6,6 +6,7 @@
 import { DisposedError, ShapeError } from '../errors.js';
 import type { BufferPool } from './buffer-pool.js';
 
+/** Element type of a GPU tensor (4 bytes each). */
 export type GpuDtype = 'f32' | 'u32' | 'i32';
 
 /** The tensor dtype that holds a host array's elements. */
@@ -22,6 +23,7 @@ export function elementCount(shape: readonly number[]): number {
   return n;
 }
 
+/** A shaped view of a pooled GPU buffer; `dispose()` returns the buffer to the pool (idempotent; later use throws `DisposedError`). */
 export class GpuTensor {
   private buf: GPUBuffer | null;
   readonly shape: readonly number[];

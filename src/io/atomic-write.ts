@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 
+/** Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader never sees a half-written file, and a failed write leaves the old one intact. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   // Same directory, so the rename cannot cross file systems; pid and random suffix so concurrent
   // writers (threads, processes) never share a temporary file.

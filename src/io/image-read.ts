@@ -23,6 +23,7 @@ import { ConvpaintError } from '../errors.js';
 /** A file that cannot be read as an image: missing, unsupported, corrupt or inconsistent. */
 export class ImageFormatError extends ConvpaintError {}
 
+/** The sample types images are decoded into (kept as in the file: normalisation depends on them). */
 export type PixelArray = Uint8Array | Uint16Array | Int8Array | Int16Array | Float32Array | Float64Array;
 
 /** An n-dimensional image in numpy (row-major) order. */
@@ -31,6 +32,7 @@ export interface ImageArray {
   shape: number[];
 }
 
+/** A decoded image with what the file said about it. */
 export interface DecodedImage extends ImageArray {
   format: 'png' | 'tiff';
   /** Bits per sample in the file. */

@@ -13,6 +13,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { encodeTiff, shapedDescription } from './tiff-write.js';
 import type { TiffPage } from './tiff-write.js';
 
+/** An encoded file and the extension its format needs (`.png`, or `.tif` for stacks and values > 255). */
 export interface EncodedFile {
   bytes: Uint8Array;
   /** File name extension including the dot: `.png` or `.tif`. */

@@ -15,8 +15,10 @@ import type { Param } from './param.js';
 import { paramFromYaml, paramToYaml } from './param-yaml.js';
 
 export const BUNDLE_FORMAT = 'convpaint-webgpu-model';
+/** Version of the bundle layout this build writes; bundles of newer versions are refused by name. */
 export const BUNDLE_FORMAT_VERSION = 1;
 
+/** What a model bundle holds: parameters, the classifier (or null), feature count, training count and, in memory mode, the remembered rows. */
 export interface BundleContents {
   param: Param;
   classifier: TreeEnsemble | null;
@@ -25,6 +27,7 @@ export interface BundleContents {
   memory: MemoryTable | null;
 }
 
+/** The bundle as safetensors bytes (what `ConvpaintModel.save` writes as `.safetensors`). */
 export function writeBundle(c: BundleContents): Uint8Array {
   const tensors: NamedTensorInput[] = [];
   const metadata: Record<string, string> = {

@@ -54,6 +54,7 @@ interface ImagePrediction {
   shape: number[];
 }
 
+/** The reference's ConvpaintModel: create with `ConvpaintModel.create`, then `train`, `segment` / `predictProbas` / `predict`, `save`, `dispose`. */
 export class ConvpaintModel {
   private param: Param;
   private fe: FeatureExtractor;

@@ -9,8 +9,10 @@ import { ValueError } from '../errors.js';
 import type { ChannelMode } from '../prepare/dims.js';
 
 export type { ChannelMode };
+/** A VGG layer: its key string (`features.0 Conv2d(3, 64, …)`) or its index in `getFeLayerKeys()`. */
 export type LayerSpec = string | number;
 
+/** The 19 parameter values of the reference's `Param` (null = not set). */
 export interface ParamValues {
   classifier: string | null;
   channel_mode: ChannelMode | null;
@@ -33,6 +35,7 @@ export interface ParamValues {
   clf_use_gpu: boolean | null;
 }
 
+/** A parameter name. */
 export type ParamKey = keyof ParamValues;
 
 /** The 19 keys in the reference's dataclass order (`Param.get_keys()`). */

@@ -7,6 +7,7 @@ import { resampleScale, sliceGeometry } from '../reference/resample.js';
 import type { OutputWindow, SourceRows } from '../reference/resample.js';
 import { grid2d, tensorGeometry, WG_2D } from './geometry.js';
 
+/** Up-sampling rule: `nearest` (fe_order 0) or `bilinear` (fe_order ≥ 1, and the image_downsample restore). */
 export type ResampleMode = 'nearest' | 'bilinear';
 
 const SPECS: Record<ResampleMode, KernelSpec> = {
@@ -31,6 +32,7 @@ export interface ResampleSource {
   planes: number;
 }
 
+/** Options of `resample`: an output window, source rows held by a band, a destination slot, a label. */
 export interface ResampleOptions {
   target?: ResampleTarget;
   source?: ResampleSource;

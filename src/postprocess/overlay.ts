@@ -41,6 +41,7 @@ export const CLASS_COLOURS: ReadonlyArray<readonly [number, number, number]> = [
   [170, 255, 195],
 ];
 
+/** How an overlay picture is drawn. */
 export interface OverlayOptions {
   /** Opacity of the segmentation colours (default 0.45). */
   alpha?: number;

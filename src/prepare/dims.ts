@@ -6,9 +6,9 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import type { ImageData } from './normalize.js';
+import type { ChannelMode } from '../core/channel-mode.js';
 
-/** How a 3-D image's first axis is read: Z planes (`single`), channels (`multi`), or RGB (`rgb`). */
-export type ChannelMode = 'single' | 'multi' | 'rgb';
+export type { ChannelMode };
 
 /** An n-dimensional array in numpy (row-major) order. */
 export interface NdArray<T extends ImageData = ImageData> {

@@ -2,6 +2,7 @@
 import { ShapeError } from '../errors.js';
 import type { Planar } from './planar.js';
 
+/** Planar tensors [C_i, ...] concatenated along the channel axis (CPU reference of concat.wgsl). */
 export function concatChannels(parts: readonly Planar[]): Planar {
   if (parts.length === 0) throw new ShapeError('concat needs at least one array');
   const rest = parts[0].shape.slice(1);

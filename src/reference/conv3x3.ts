@@ -8,6 +8,7 @@ import { ShapeError } from '../errors.js';
 import { planar } from './planar.js';
 import type { Planar } from './planar.js';
 
+/** Options of a 3×3 convolution. */
 export interface Conv3x3Options {
   /** max(0, ·) after the bias. */
   relu: boolean;

@@ -3,10 +3,12 @@ import { ShapeError } from '../errors.js';
 import { planar, planeGeometry } from './planar.js';
 import type { Planar } from './planar.js';
 
+/** Refuses a downsampling factor that is not a positive integer. */
 export function checkFactor(factor: number): void {
   if (!Number.isInteger(factor) || factor < 1) throw new ShapeError(`downsampling factor must be a positive integer, got ${factor}`);
 }
 
+/** Block means of factor × factor pixels per plane (CPU reference of downsample.wgsl); sizes must be multiples of the factor. */
 export function blockMeanDownsample(src: Planar, factor: number): Planar {
   checkFactor(factor);
   const { planes, height: h, width: w } = planeGeometry(src.shape, 'downsample input');

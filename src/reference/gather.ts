@@ -1,6 +1,7 @@
 /** CPU reference of shaders/gather.wgsl: rows [n, F] of planar features [F, N] at given pixels. */
 import { ShapeError } from '../errors.js';
 
+/** Rows [n, F] of planar features [F, pixels] at the listed pixels (CPU reference of gather.wgsl). */
 export function gatherRows(features: Float32Array, nFeatures: number, pixels: number, indices: ArrayLike<number>): Float32Array {
   if (features.length < nFeatures * pixels) throw new ShapeError(`gather: ${features.length} values cannot hold ${nFeatures}×${pixels} features`);
   const out = new Float32Array(indices.length * nFeatures);

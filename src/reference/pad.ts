@@ -3,6 +3,7 @@ import { ShapeError } from '../errors.js';
 import { planar, planeGeometry } from './planar.js';
 import type { Planar } from './planar.js';
 
+/** Pixels added on each side. */
 export interface Pads {
   top: number;
   bottom: number;
@@ -19,6 +20,7 @@ export function reflectIndex(i: number, n: number): number {
   return m >= n ? period - m : m;
 }
 
+/** Refuses pads that are not non-negative integers. */
 export function checkPads(pads: Pads): void {
   for (const [side, v] of Object.entries(pads)) {
     if (!Number.isInteger(v) || v < 0) throw new ShapeError(`pad ${side} must be a non-negative integer, got ${v}`);
@@ -49,7 +51,9 @@ function pad(src: Planar, pads: Pads, mode: 'reflect' | 'zero'): Planar {
   return out;
 }
 
+/** Reflect-101 padding (numpy "reflect"), repeated when a pad exceeds the plane (CPU reference of pad.wgsl). */
 export const reflectPad = (src: Planar, pads: Pads): Planar => pad(src, pads, 'reflect');
+/** Zero padding (CPU reference of pad.wgsl). */
 export const zeroPad = (src: Planar, pads: Pads): Planar => pad(src, pads, 'zero');
 
 /** Removes `pads` from every plane. */

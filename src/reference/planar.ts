@@ -4,11 +4,13 @@
  */
 import { ShapeError } from '../errors.js';
 
+/** A planar float32 tensor in numpy order: the CPU references' array type. */
 export interface Planar {
   data: Float32Array;
   shape: number[];
 }
 
+/** The planes, height and width of a [..., H, W] tensor. */
 export interface PlaneGeometry {
   planes: number;
   height: number;
@@ -25,6 +27,7 @@ export function planeGeometry(shape: readonly number[], what = 'array'): PlaneGe
   return { planes, height, width };
 }
 
+/** A new planar tensor of `shape` filled with `fill`. */
 export function planar(shape: number[], fill = 0): Planar {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);

@@ -67,6 +67,7 @@ function fullWindow(outH: number, outW: number, window?: OutputWindow): OutputWi
   return window ?? { y0: 0, x0: 0, height: outH, width: outW };
 }
 
+/** Nearest-neighbour up-sampling of each plane to outH × outW (or the `window` of it), as torch's `nearest` (CPU reference of resample.wgsl). */
 export function upsampleNearest(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows): Planar {
   const { planes, height: h, width: w } = planeGeometry(src.shape, 'resample input');
   checkSizes(h, w, outH, outW);
@@ -95,6 +96,7 @@ function sourceCoordinate(dst: number, scale: number, size: number): { i0: numbe
   return { i0, i1, lambda };
 }
 
+/** Bilinear resampling of each plane to outH × outW (or the `window` of it), half-pixel centres as torch's align_corners=False (CPU reference of resample.wgsl). */
 export function upsampleBilinear(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows): Planar {
   const { planes, height: h, width: w } = planeGeometry(src.shape, 'resample input');
   checkSizes(h, w, outH, outW);

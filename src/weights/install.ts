@@ -18,6 +18,7 @@ import { IMAGENET_WEIGHTS_FILE } from './vgg16-weights.js';
 /** torchvision's ImageNet VGG16 (V1) checkpoint. */
 export const DEFAULT_WEIGHTS_URL = 'https://download.pytorch.org/models/vgg16-397923af.pth';
 
+/** Where the converted weights went and what they hold. */
 export interface InstallResult {
   /** Where the safetensors file was written. */
   path: string;
@@ -28,6 +29,7 @@ export interface InstallResult {
   warnings: string[];
 }
 
+/** Options of the weights installers. */
 export interface InstallOptions {
   /** Cache directory; default $CONVPAINT_HOME or ~/.cache/convpaint-webgpu. */
   home?: string;
@@ -64,6 +66,7 @@ export async function installFromCheckpoint(file: string, options: InstallOption
   return convertAndWrite(bytes, basename(file), targetPath(options));
 }
 
+/** Options of `fetchAndInstall`: where to download from, and progress. */
 export interface FetchOptions extends InstallOptions {
   url?: string;
   /** Keep the downloaded .pth next to the installed weights (default: delete it). */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { normalizeImage } from '../../src/prepare/normalize.js';
-import type { ChannelMode } from '../../src/features/plan.js';
+import type { ChannelMode } from '../../src/core/channel-mode.js';
 import { ILASTIK_FEATURES, ILASTIK_SIGMAS, ilastikFeatureIndex } from '../../src/features/ilastik.js';
 import { sharedPath } from '../helpers/data.js';
 

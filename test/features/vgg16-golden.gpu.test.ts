@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { featureImageGpu } from '../../src/features/feature-image.js';
-import type { ChannelMode } from '../../src/features/plan.js';
+import type { ChannelMode } from '../../src/core/channel-mode.js';
 import { createExtractor } from '../../src/features/registry.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import type { FeatureExtractor } from '../../src/features/extractor.js';
