@@ -5,22 +5,30 @@
  * - features quantised to ≤ 254 borders by GreedyLogSum (./quantize.ts);
  * - MultiClass softmax loss for K > 2 classes (one raw score per class), Logloss for K = 2 (one
  *   raw score, sigmoid), starting from 0 (boost_from_average false);
- * - per iteration: Bayesian bootstrap weights w = (−ln u)^temperature; derivatives of the loss;
+ * - per iteration: Bayesian bootstrap weights w = (−ln u)^temperature (u drawn per (tree, row));
+ *   derivatives of the loss;
  *   one oblivious tree of `depth` levels, each level's (feature, border) chosen for all leaves by
  *   the Cosine score plus normal noise of deviation
  *   randomStrength · sqrt(Σ w·der² / n) · m / (1 + m), m = n · exp(−iteration · learningRate)
  *   (CatBoost's "NormalWithModelSizeDecrease": the noise fades as the model grows);
  * - one Newton step per leaf: value = learningRate · Σ w·der / (Σ w·hess + λ),
  *   λ = l2LeafReg · Σw / n (the regulariser scaled to the bootstrap's total weight).
- * Everything random comes from one seeded stream, consumed in a fixed order, so the same rows and
- * seed give a byte-identical model.
+ * Everything random is a counter-based draw (random.ts): the weight of (tree, row) and the noise
+ * of (tree, level, feature, border) are table entries picked by a hash of those coordinates and
+ * the seed, so the same rows and seed give a byte-identical model, and the WGSL trainer
+ * (gbdt-gpu.ts), which draws the same numbers in parallel, grows the same trees wherever its
+ * float32 arithmetic allows.
+ *
+ * Split statistics: softmax derivatives of one row sum to zero over the classes (Σ_d (1[y = d] −
+ * p_d) = 0), so the split search histograms D − 1 of them and the weight — S = D numbers per row
+ * instead of D + 1 — and recovers the last class's sum as minus the others' (gbdtStatCount).
  */
 import { ValueError } from '../errors.js';
 import { MAX_OBLIVIOUS_DEPTH } from '../core/tree-ensemble.js';
 import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { createGrowerState, growObliviousTree } from './oblivious-grower.js';
 import { MAX_BORDERS, quantizeRows } from './quantize.js';
-import { Rng } from './random.js';
+import { bootstrapWeightTable, hash3, mix32, normalTable } from './random.js';
 import { checkTrainingRows } from './rows.js';
 import type { TrainProgress } from './rows.js';
 
@@ -46,10 +54,55 @@ export interface GbdtOptions {
   onProgress?: (progress: TrainProgress) => void;
 }
 
+/**
+ * Statistics per row in the split search: D − 1 derivative sums and the weight for softmax
+ * (D ≥ 3: the last derivative is minus the sum of the others), the derivative and the weight for
+ * Logloss (D = 1).
+ */
+export function gbdtStatCount(D: number): number {
+  return D === 1 ? 2 : D;
+}
+
+/** Stream keys of the counter-based draws of one training run. */
+export function gbdtDrawKeys(seed: number): { weight: number; noise: number } {
+  return { weight: mix32((seed ^ 0x626f6f74) >>> 0), noise: mix32((seed ^ 0x6e6f6973) >>> 0) };
+}
+
+/** Standard-normal noise of candidate (feature f, border b) at `level` of tree `it`. */
+export function gbdtNoise(noiseKey: number, it: number, level: number, f: number, b: number): number {
+  return normalDraw(hash3(noiseKey, it * 64 + level, f * 256 + b));
+}
+
+function normalDraw(h: number): number {
+  return NORMALS[h >>> 16];
+}
+
+const NORMALS = normalTable();
+
 function option(name: string, value: number | undefined, fallback: number, ok: (v: number) => boolean, rule: string): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !ok(v)) throw new ValueError(`GBDT option ${name} must be ${rule}, got ${v}`);
   return v;
+}
+
+/** The GBDT options with their defaults, validated (both trainers read them through this). */
+export function resolveGbdtOptions(options: GbdtOptions): Required<Omit<GbdtOptions, 'onProgress'>> {
+  return {
+    iterations: option('iterations', options.iterations, 100, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
+    learningRate: option('learningRate', options.learningRate, 0.1, (v) => Number.isFinite(v) && v > 0, 'a positive number'),
+    depth: option('depth', options.depth, 5, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_OBLIVIOUS_DEPTH, `an integer in [1, ${MAX_OBLIVIOUS_DEPTH}]`),
+    l2LeafReg: option('l2LeafReg', options.l2LeafReg, 3, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'),
+    borderCount: option('borderCount', options.borderCount, MAX_BORDERS, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_BORDERS, `an integer in [1, ${MAX_BORDERS}]`),
+    randomStrength: option('randomStrength', options.randomStrength, 1, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'),
+    baggingTemperature: option('baggingTemperature', options.baggingTemperature, 1, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'),
+    seed: option('seed', options.seed, 0, (v) => Number.isInteger(v), 'an integer'),
+  };
+}
+
+/** CatBoost's noise decay with model size: m / (1 + m), m = n · exp(−iteration · learningRate). */
+export function noiseDecay(n: number, iteration: number, learningRate: number): number {
+  const m = Math.exp(Math.log(n) - iteration * learningRate);
+  return m / (1 + m);
 }
 
 /**
@@ -62,25 +115,18 @@ function option(name: string, value: number | undefined, fallback: number, ok: (
  * @throws ShapeError / ValueError for inconsistent sizes, fewer than 2 classes or bad options.
  */
 export function trainGbdt(x: Float32Array, y: ArrayLike<number>, nFeatures: number, options: GbdtOptions = {}): TreeEnsemble {
-  const iterations = option('iterations', options.iterations, 100, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-  const lr = option('learningRate', options.learningRate, 0.1, (v) => Number.isFinite(v) && v > 0, 'a positive number');
-  const depth = option('depth', options.depth, 5, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_OBLIVIOUS_DEPTH, `an integer in [1, ${MAX_OBLIVIOUS_DEPTH}]`);
-  const l2 = option('l2LeafReg', options.l2LeafReg, 3, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0');
-  const borderCount = option('borderCount', options.borderCount, MAX_BORDERS, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_BORDERS, `an integer in [1, ${MAX_BORDERS}]`);
-  const randomStrength = option('randomStrength', options.randomStrength, 1, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0');
-  const temperature = option('baggingTemperature', options.baggingTemperature, 1, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0');
-  const seed = option('seed', options.seed, 0, (v) => Number.isInteger(v), 'an integer');
-
+  const { iterations, learningRate: lr, depth, l2LeafReg: l2, borderCount, randomStrength, baggingTemperature: temperature, seed } = resolveGbdtOptions(options);
   const { classes, index: target } = checkTrainingRows(x, y, nFeatures);
   const n = target.length;
   const K = classes.length;
   const D = K === 2 ? 1 : K;
-  const S = D + 1;
+  const S = gbdtStatCount(D);
   const q = quantizeRows(x, n, nFeatures, borderCount);
   options.onProgress?.({ stage: 'quantize', done: 1, total: 1 });
 
-  const rng = new Rng(seed);
-  const state = createGrowerState(q, depth, S);
+  const keys = gbdtDrawKeys(seed);
+  const weightTable = bootstrapWeightTable(temperature);
+  const state = createGrowerState(q, depth, S, D > 1);
   const score = new Float64Array(n * D);
   const weight = new Float64Array(n);
   const der = new Float64Array(n * D);
@@ -97,7 +143,7 @@ export function trainGbdt(x: Float32Array, y: ArrayLike<number>, nFeatures: numb
   for (let it = 0; it < iterations; it++) {
     let weightSum = 0;
     for (let i = 0; i < n; i++) {
-      const w = temperature === 0 ? 1 : Math.pow(-Math.log(rng.floatOpenZero()), temperature);
+      const w = weightTable[hash3(keys.weight, it, i) >>> 16];
       weight[i] = w;
       weightSum += w;
     }
@@ -125,16 +171,15 @@ export function trainGbdt(x: Float32Array, y: ArrayLike<number>, nFeatures: numb
       const w = weight[i];
       for (let d = 0; d < D; d++) {
         const g = der[i * D + d];
-        stats[i * S + d] = w * g;
+        if (d < S - 1) stats[i * S + d] = w * g;
         derSq += w * g * g;
       }
-      stats[i * S + D] = w;
+      stats[i * S + S - 1] = w;
     }
     const lambda = l2 * (weightSum / n);
-    const m = Math.exp(Math.log(n) - it * lr);
-    const noiseScale = randomStrength * Math.sqrt(derSq / n) * (m / (1 + m));
+    const noiseScale = randomStrength * Math.sqrt(derSq / n) * noiseDecay(n, it, lr);
 
-    const tree = growObliviousTree(state, stats, lambda, noiseScale, rng);
+    const tree = growObliviousTree(state, stats, lambda, noiseScale, (level, f, b) => gbdtNoise(keys.noise, it, level, f, b));
     const treeDepth = tree.features.length;
     for (let l = 0; l < treeDepth; l++) {
       splitFeature.push(tree.features[l]);

@@ -12,13 +12,14 @@
  * features; when they would not fit in `SUBTRACTION_BUDGET` bytes, every leaf is histogrammed
  * directly, one feature at a time, in a small scratch buffer instead.
  *
- * Per-row statistics are S = D + 1 numbers: w·der_d for each of D score dimensions, then w
- * (the row's bootstrap weight). For a candidate split, each resulting part with sums (G_d, W)
- * gets the gradient-step value v_d = G_d / (W + λ); the Cosine score is the cosine between the
- * derivative vector and the value vector over all parts: Σ G·v / sqrt(Σ W·v²).
+ * Per-row statistics are S numbers: w·der_d for the first S − 1 score dimensions, then w (the
+ * row's bootstrap weight). With `implicitLast` (softmax), the last dimension's sum is not stored
+ * but recovered as minus the sum of the others, since a row's softmax derivatives sum to zero.
+ * For a candidate split, each resulting part with sums (G_d, W) gets the gradient-step value
+ * v_d = G_d / (W + λ); the Cosine score is the cosine between the derivative vector and the value
+ * vector over all parts: Σ G·v / sqrt(Σ W·v²).
  */
 import type { QuantizedRows } from './quantize.js';
-import type { Rng } from './random.js';
 
 /** Bytes of histograms kept for the subtraction trick; above it, the low-memory path is used. */
 export const SUBTRACTION_BUDGET = 256 * 2 ** 20;
@@ -29,6 +30,8 @@ export interface GrowerState {
   depth: number;
   /** Statistics per row. */
   S: number;
+  /** The last derivative dimension is implicit (minus the sum of the stored ones). */
+  implicitLast: boolean;
   subtract: boolean;
   /** Rows partitioned by leaf: leaf j holds idx[begin[j] .. begin[j] + count[j]). */
   idx: Uint32Array;
@@ -48,7 +51,7 @@ export interface GrowerState {
   maxBins: number;
 }
 
-export function createGrowerState(q: QuantizedRows, depth: number, S: number): GrowerState {
+export function createGrowerState(q: QuantizedRows, depth: number, S: number, implicitLast = false): GrowerState {
   const B = q.binOffset[q.nFeatures];
   let maxBins = 1;
   for (let f = 0; f < q.nFeatures; f++) maxBins = Math.max(maxBins, q.binOffset[f + 1] - q.binOffset[f]);
@@ -60,6 +63,7 @@ export function createGrowerState(q: QuantizedRows, depth: number, S: number): G
     q,
     depth,
     S,
+    implicitLast,
     subtract,
     idx: new Uint32Array(q.n),
     tmp: new Uint32Array(q.n),
@@ -135,10 +139,10 @@ export interface GrownTree {
 /**
  * Grows one tree. `stats` is [n, S] (see the module comment); λ the (weight-scaled) L2
  * regulariser; `noiseScale` the standard deviation of the normal noise added to every candidate
- * score, drawn from `rng` in a fixed order (level, feature, border).
+ * score, `noise(level, feature, border)` a standard-normal draw for that candidate.
  * Stops early (a shallower tree) if no feature has a border left to split on.
  */
-export function growObliviousTree(state: GrowerState, stats: Float64Array, lambda: number, noiseScale: number, rng: Rng): GrownTree {
+export function growObliviousTree(state: GrowerState, stats: Float64Array, lambda: number, noiseScale: number, noise: (level: number, feature: number, border: number) => number): GrownTree {
   const { q, S, idx, tmp, begin, count, depth } = state;
   const { n, nFeatures: F, bins, binOffset } = q;
   const D = S - 1;
@@ -188,7 +192,7 @@ export function growObliviousTree(state: GrowerState, stats: Float64Array, lambd
       if (nb < 2) continue; // constant feature: nothing to split on
       const score = scoreFeature(state, child, region, L, nb, D, lambda);
       for (let b = 0; b < nb - 1; b++) {
-        const s = score[b] + (noiseScale > 0 ? noiseScale * rng.fastNormal() : 0);
+        const s = score[b] + (noiseScale > 0 ? noiseScale * noise(level, f, b) : 0);
         if (s > bestScore) {
           bestScore = s;
           bestF = f;
@@ -233,7 +237,7 @@ function leafTotals(state: GrowerState, stats: Float64Array, L: number): void {
  * Returns `state.num` reused as the score array (valid for b < nb − 1).
  */
 function scoreFeature(state: GrowerState, hist: Float64Array, region: number, L: number, nb: number, D: number, lambda: number): Float64Array {
-  const { num, den, S, left, leafTotals: totals } = state;
+  const { num, den, S, left, leafTotals: totals, implicitLast } = state;
   num.fill(0, 0, nb);
   den.fill(0, 0, nb);
   for (let j = 0; j < L; j++) {
@@ -250,11 +254,19 @@ function scoreFeature(state: GrowerState, hist: Float64Array, region: number, L:
       if (b > 0 && hist[o + D] <= emptyW) continue;
       let gl = 0;
       let gr = 0;
+      let sl = 0;
+      let sr = 0;
       for (let d = 0; d < D; d++) {
         const l = (left[d] += hist[o + d]);
         const r = totals[t + d] - l;
         gl += l * l;
         gr += r * r;
+        sl += l;
+        sr += r;
+      }
+      if (implicitLast) {
+        gl += sl * sl;
+        gr += sr * sr;
       }
       const wl = (left[D] += hist[o + D]);
       const wr = totalW - wl;

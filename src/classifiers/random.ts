@@ -1,7 +1,14 @@
 /**
- * The trainers' seeded random numbers: xoshiro128** (small state, good statistical quality, pure
- * 32-bit integer arithmetic, so every JavaScript engine produces the same stream), seeded through
- * splitmix32. Same seed → same stream → same model.
+ * The trainers' seeded random numbers. Two kinds:
+ * - a stream, xoshiro128** (small state, good statistical quality, pure 32-bit integer
+ *   arithmetic, so every JavaScript engine produces the same stream), seeded through splitmix32 —
+ *   for draws made one after another (the random forest's bootstrap and feature draws);
+ * - counter-based draws, `hash3(key, a, b)` — for draws that a GPU makes in parallel and the CPU
+ *   in sequence: the GBDT's bootstrap weight of (tree, row) and split noise of (tree, level,
+ *   feature, border). Each is a table entry picked by 16 bits of a hash of its coordinates, so the
+ *   WGSL trainer (shaders/gbdt-train.wgsl has the same hash) and the CPU trainer draw identical
+ *   values in any order.
+ * Same seed → same numbers → same model.
  */
 
 /** splitmix32 step: scrambles a 32-bit value (used for seeding and deriving sub-seeds). */
@@ -17,6 +24,46 @@ export function deriveSeed(seed: number, index: number): number {
   return mix32((mix32(seed >>> 0) ^ Math.imul(index + 1, 0x632be5ab)) >>> 0);
 }
 
+/** lowbias32 (Chris Wellons' integer hash): a well-mixed 32-bit value from a 32-bit value. */
+export function mixBits(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** A 32-bit hash of three 32-bit coordinates (`key` is the seeded stream's id). Same in WGSL. */
+export function hash3(key: number, a: number, b: number): number {
+  let h = mixBits((key ^ Math.imul(a >>> 0, 0x9e3779b1)) >>> 0);
+  h = mixBits((h ^ Math.imul(b >>> 0, 0x85ebca77)) >>> 0);
+  return h;
+}
+
+/** Entries of the draw tables: a draw picks one with the top 16 bits of a hash. */
+export const DRAW_TABLE_SIZE = 65536;
+
+let exponentialTableRef: Float32Array | null = null;
+
+/**
+ * The 2^16 quantiles of the standard exponential distribution at (k + ½) / 2^16, as float32:
+ * −ln of a uniform draw, which is how the Bayesian bootstrap weighs a row (w = (−ln u)^T). Mean
+ * ≈ 1, largest ≈ 11.8. Exact quantiles need no random stream and are the same everywhere.
+ */
+export function exponentialTable(): Float32Array {
+  if (!exponentialTableRef) {
+    exponentialTableRef = new Float32Array(DRAW_TABLE_SIZE);
+    for (let k = 0; k < DRAW_TABLE_SIZE; k++) exponentialTableRef[k] = -Math.log((DRAW_TABLE_SIZE - k - 0.5) / DRAW_TABLE_SIZE);
+  }
+  return exponentialTableRef;
+}
+
+/** Bootstrap weights (−ln u)^temperature for every table entry, as float32 (temperature 0: all 1). */
+export function bootstrapWeightTable(temperature: number): Float32Array {
+  const e = exponentialTable();
+  return temperature === 1 ? e : Float32Array.from(e, (v) => (temperature === 0 ? 1 : Math.pow(v, temperature)));
+}
+
 export class Rng {
   private a: number;
   private b: number;
@@ -24,10 +71,10 @@ export class Rng {
   private d: number;
   private spare: number | null = null;
   private spareBits = -1;
-  private tableRef: Float64Array | null = null;
+  private tableRef: Float32Array | null = null;
 
-  private get table(): Float64Array {
-    return (this.tableRef ??= getNormalTable());
+  private get table(): Float32Array {
+    return (this.tableRef ??= normalTable());
   }
 
   constructor(seed: number) {
@@ -111,19 +158,20 @@ export class Rng {
 }
 
 /**
- * 2^16 standard-normal draws from a fixed stream: `Rng.fastNormal` picks one of them with 16
- * random bits. Its samples are only as fine-grained as the table, which is plenty for split-score
- * noise, and ten times cheaper than computing a logarithm and a square root per draw.
+ * 2^16 standard-normal draws from a fixed stream, as float32 (so the WGSL trainer holds the same
+ * values): `Rng.fastNormal` and the GBDT's counter-based noise pick one of them with 16 random
+ * bits. Samples are only as fine-grained as the table, which is plenty for split-score noise,
+ * and ten times cheaper than computing a logarithm and a square root per draw.
  */
-let normalTable: Float64Array | null = null;
+let normalTableRef: Float32Array | null = null;
 
-function getNormalTable(): Float64Array {
-  if (!normalTable) {
+export function normalTable(): Float32Array {
+  if (!normalTableRef) {
     const rng = new Rng(0x6e6f6973);
-    normalTable = new Float64Array(65536);
-    for (let i = 0; i < normalTable.length; i++) normalTable[i] = rng.normal();
+    normalTableRef = new Float32Array(DRAW_TABLE_SIZE);
+    for (let i = 0; i < DRAW_TABLE_SIZE; i++) normalTableRef[i] = rng.normal();
   }
-  return normalTable;
+  return normalTableRef;
 }
 
 function rotl(x: number, k: number): number {
