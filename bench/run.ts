@@ -81,7 +81,7 @@ const env: BenchEnv = {
   runs,
   minRuns: quick ? 1 : Math.min(5, runs),
   budgetS,
-  ceilings: { gpu: null, cpu: { copyGBs: NaN, fmaGflops: NaN } },
+  ceilings: { gpu: null, cpu: { copyGBs: NaN, fmaGflops: NaN, histogramUpdatesPerS: NaN } },
   log,
 };
 

@@ -6,9 +6,13 @@
  *   grid-stride loop summing vec4s; bytes read), the kernels timed by timestamps when available.
  * - GPU arithmetic: an FMA-chain kernel (8 independent vec4 accumulators, 2 FLOPs per lane per
  *   fma): what the adapter can issue when nothing waits on memory.
+ * - GPU histogram rate: every invocation adds a vec4 at pseudo-random bins of its own 256-bin
+ *   slice (no input to read): the read-modify-write rate a histogram kernel can at best reach
+ *   (updates/s, one vec4 = the GBDT trainer's 4 statistics of one row and feature).
  * - CPU memory bandwidth: `Float32Array.prototype.set` of a large array (read + written), one
  *   thread; CPU arithmetic: a scalar multiply-add loop in JS, one thread (what the reference
- *   paths can at best reach).
+ *   paths can at best reach); CPU histogram rate: 4 statistics added at pseudo-random bins of a
+ *   Float64Array histogram, one thread.
  *
  * The WGSL below belongs to the bench, not to the engine (shaders/ holds the engine's kernels).
  */
@@ -32,6 +36,8 @@ export interface Ceilings {
     readKernelGBs: number;
     /** FMA kernel, GFLOP/s. */
     fmaGflops: number;
+    /** scatter-add kernel: vec4 histogram updates per second. */
+    histogramUpdatesPerS: number;
     timedBy: 'timestamps' | 'wall';
   } | null;
   cpu: {
@@ -39,6 +45,8 @@ export interface Ceilings {
     copyGBs: number;
     /** scalar multiply-add loop, GFLOP/s, one thread. */
     fmaGflops: number;
+    /** 4-statistic histogram updates per second, one thread. */
+    histogramUpdatesPerS: number;
   };
 }
 
@@ -75,6 +83,17 @@ fn fma_chain(@builtin(global_invocation_id) id: vec3<u32>) {
     a4 = fma(a4, m, c); a5 = fma(a5, m, c); a6 = fma(a6, m, c); a7 = fma(a7, m, c);
   }
   dst[id.x] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+}
+
+@compute @workgroup_size(8)
+fn scatter_add(@builtin(global_invocation_id) id: vec3<u32>) {
+  let base = id.x * 256u;
+  var h = id.x * 747796405u + 2891336453u;
+  let v = vec4<f32>(1.0, 0.5, 0.25, 0.125);
+  for (var i = 0u; i < params.iterations; i++) {
+    h = h * 1664525u + 1013904223u;
+    dst[base + (h >> 24u)] += v;
+  }
 }
 `;
 
@@ -113,13 +132,16 @@ export async function measureGpuCeilings(ctx: GpuContext, timer: GpuTimer | null
   });
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
   const pipeline = (entryPoint: string) => device.createComputePipeline({ label: `bench/${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint } });
-  const [copyP, readP, fmaP] = [pipeline('copy'), pipeline('read_sum'), pipeline('fma_chain')];
-  const group = (_p: GPUComputePipeline, out: GPUBuffer) =>
-    device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer: a } }, { binding: 2, resource: { buffer: out } }] });
+  const [copyP, readP, fmaP, scatterP] = [pipeline('copy'), pipeline('read_sum'), pipeline('fma_chain'), pipeline('scatter_add')];
+  const scatterIterations = 100_000;
+  const scatterParams = device.createBuffer({ label: 'bench/ceiling/scatter-params', size: 16, usage: UNIFORM | COPY_DST });
+  device.queue.writeBuffer(scatterParams, 0, new Uint32Array([0, scatterIterations, 0, 0]));
+  const group = (_p: GPUComputePipeline, out: GPUBuffer, uniforms = params) =>
+    device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: uniforms } }, { binding: 1, resource: { buffer: a } }, { binding: 2, resource: { buffer: out } }] });
 
   /** Runs one pass of `p`; returns ms by timestamps when available, else by wall time. */
-  const runPass = async (p: GPUComputePipeline, out: GPUBuffer, wg: [number, number]): Promise<number> => {
-    const bind = group(p, out);
+  const runPass = async (p: GPUComputePipeline, out: GPUBuffer, wg: [number, number], uniforms = params): Promise<number> => {
+    const bind = group(p, out, uniforms);
     const work = async () => {
       const enc = device.createCommandEncoder({ label: 'bench/ceiling' });
       const pass = enc.beginComputePass({ label: 'bench/ceiling' });
@@ -152,13 +174,17 @@ export async function measureGpuCeilings(ctx: GpuContext, timer: GpuTimer | null
   const readGroups = Math.min(1024, gx);
   const readMs = await median(runs, () => runPass(readP, small, [readGroups, 1]));
   const fmaMs = await median(runs, () => runPass(fmaP, small, [fmaGroups, 1]));
-  for (const buf of [a, b, small, params]) buf.destroy();
+  // As many owners as the GBDT trainer's histogram kernel has for 192 features (48 words).
+  const scatterGroups = 6;
+  const scatterMs = await median(runs, () => runPass(scatterP, small, [scatterGroups, 1], scatterParams));
+  for (const buf of [a, b, small, params, scatterParams]) buf.destroy();
   return {
     bufferBytes: bytes,
     copyGBs: (2 * bytes * copies) / (copyMs / 1000) / 1e9,
     copyKernelGBs: (2 * bytes) / (copyKernelMs / 1000) / 1e9,
     readKernelGBs: bytes / (readMs / 1000) / 1e9,
     fmaGflops: (fmaGroups * 256 * fmaIterations * 8 * 4 * 2) / (fmaMs / 1000) / 1e9,
+    histogramUpdatesPerS: (scatterGroups * 8 * scatterIterations) / (scatterMs / 1000),
     timedBy: timer ? 'timestamps' : 'wall',
   };
 }
@@ -188,9 +214,27 @@ export function measureCpuCeilings(runs = 5): Ceilings['cpu'] {
     sink += a0 + a1 + a2 + a3;
     if (r > 0) fma.push(performance.now() - t0);
   }
-  if (sink === 42) console.log(''); // keep the loop alive
+  const updates = 20_000_000;
+  const hist = new Float64Array(256 * 4);
+  const scatter: number[] = [];
+  for (let r = 0; r <= runs; r++) {
+    const t0 = performance.now();
+    let h = 12345;
+    for (let i = 0; i < updates; i++) {
+      h = (Math.imul(h, 1664525) + 1013904223) >>> 0;
+      const o = (h >>> 24) * 4;
+      hist[o] += 1;
+      hist[o + 1] += 0.5;
+      hist[o + 2] += 0.25;
+      hist[o + 3] += 0.125;
+    }
+    if (r > 0) scatter.push(performance.now() - t0);
+  }
+  sink += hist[0];
+  if (sink === 42) console.log(''); // keep the loops alive
   return {
     copyGBs: (2 * n * 4) / (summary(copy).medianMs / 1000) / 1e9,
     fmaGflops: (iterations * 4 * 2) / (summary(fma).medianMs / 1000) / 1e9,
+    histogramUpdatesPerS: updates / (summary(scatter).medianMs / 1000),
   };
 }

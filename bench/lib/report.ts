@@ -97,9 +97,11 @@ export function markdown(r: BenchReport): string {
     lines.push(`| memory bandwidth, copy (read + write) | ${g.copyGBs.toFixed(1)} GB/s copyBufferToBuffer; ${g.copyKernelGBs.toFixed(1)} GB/s vec4 copy kernel (${mib(g.bufferBytes)} buffers) | ${r.ceilings.cpu.copyGBs.toFixed(1)} GB/s \`TypedArray.set\` |`);
     lines.push(`| memory bandwidth, streaming read | ${g.readKernelGBs.toFixed(1)} GB/s | – |`);
     lines.push(`| arithmetic | ${g.fmaGflops.toFixed(1)} GFLOP/s (FMA-chain kernel) | ${r.ceilings.cpu.fmaGflops.toFixed(2)} GFLOP/s (scalar multiply-add loop) |`);
+    lines.push(`| histogram updates (4 statistics at random bins) | ${(g.histogramUpdatesPerS / 1e6).toFixed(0)} M/s (vec4 scatter-add kernel, 48 owners) | ${(r.ceilings.cpu.histogramUpdatesPerS / 1e6).toFixed(0)} M/s (Float64Array) |`);
   } else {
     lines.push(`| memory bandwidth, copy | – | ${r.ceilings.cpu.copyGBs.toFixed(1)} GB/s |`);
     lines.push(`| arithmetic | – | ${r.ceilings.cpu.fmaGflops.toFixed(2)} GFLOP/s |`);
+    lines.push(`| histogram updates | – | ${(r.ceilings.cpu.histogramUpdatesPerS / 1e6).toFixed(0)} M/s |`);
   }
   lines.push('');
   lines.push('"% of ceiling" uses the best GPU bandwidth above for passes (bytes counted from each dispatch: every pass reads its input region and writes its output once), the FMA kernel for conv FLOPs, and for trees the rate at which every pixel\'s features could be read once. "× the bandwidth bound" = feature-pass kernel time / (bytes that must move ÷ best GPU bandwidth).');

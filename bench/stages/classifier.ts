@@ -2,8 +2,12 @@
  * Classifier stages on the default model's real training rows (the `vgg` features of the
  * scribbled pixels of the bench scene at each size, 192 features, 4 classes):
  *
- * - GBDT train (100 trees, depth 5, lr 0.1: the `vgg` alias's defaults) and RF train (100 trees):
- *   TypeScript on the CPU — the same code on both paths, so there is no GPU/CPU ratio.
+ * - GBDT train (100 trees, depth 5, lr 0.1: the `vgg` alias's defaults): the WGSL trainer
+ *   (gbdt-gpu.ts) against the TypeScript trainer in the same rounds — they grow the same trees —
+ *   with the histogram rate (row-feature updates per second: every row at level 0, the smaller
+ *   children's rows later, × features) against the histogram ceilings of ceilings.ts.
+ * - RF train (100 trees): TypeScript on the CPU — the same code on both paths, so there is no
+ *   GPU/CPU ratio.
  * - forest eval ("GPU predict"): the trained GBDT (and the RF) evaluated over side² pixels of
  *   planar features on the GPU — tiles of the rows' features, each within one storage binding,
  *   all in one batch, labels included — against the CPU reference evaluator on one tile, scaled
@@ -11,6 +15,8 @@
  *   GPU bandwidth.
  */
 import { trainGbdt } from '../../src/classifiers/gbdt.js';
+import { trainGbdtGpu } from '../../src/classifiers/gbdt-gpu.js';
+import type { ObliviousTrees } from '../../src/core/tree-ensemble.js';
 import type { TreeEnsemble } from '../../src/core/tree-ensemble.js';
 import { maxTreeDepth, treeCount } from '../../src/core/tree-ensemble.js';
 import { trainRandomForest } from '../../src/classifiers/random-forest.js';
@@ -50,7 +56,38 @@ function subset(rows: Rows, n: number): Rows {
   return { x: rows.x.subarray(0, n * rows.nFeatures), y: rows.y.subarray(0, n), nFeatures: rows.nFeatures };
 }
 
-export const trainGbdtDefault = (r: Rows) => trainGbdt(r.x, r.y, r.nFeatures, { iterations: 100, learningRate: 0.1, depth: 5, seed: 0 });
+const GBDT_DEFAULTS = { iterations: 100, learningRate: 0.1, depth: 5, seed: 0 };
+export const trainGbdtDefault = (r: Rows) => trainGbdt(r.x, r.y, r.nFeatures, GBDT_DEFAULTS);
+const trainGbdtGpuDefault = (env: BenchEnv, r: Rows) => trainGbdtGpu(env.ctx, r.x, r.y, r.nFeatures, GBDT_DEFAULTS);
+
+/**
+ * Row-feature histogram updates a GBDT's training made: per tree, every row at level 0, then at
+ * each level the rows of the smaller child of every pair (replayed from the model's splits), × F.
+ */
+export function histogramUpdates(model: TreeEnsemble, r: Rows): number {
+  const n = r.y.length;
+  const F = r.nFeatures;
+  const trees = model.trees as ObliviousTrees;
+  const leaf = new Uint32Array(n);
+  let rows = 0;
+  for (let t = 0; t + 1 < trees.splitOffset.length; t++) {
+    leaf.fill(0);
+    const [a, b] = [trees.splitOffset[t], trees.splitOffset[t + 1]];
+    for (let level = 0; level < b - a; level++) {
+      if (level === 0) rows += n;
+      else {
+        const counts = new Uint32Array(2 ** level);
+        for (let i = 0; i < n; i++) counts[leaf[i]]++;
+        const half = 2 ** (level - 1);
+        for (let j = 0; j < half; j++) rows += Math.min(counts[j], counts[j + half]);
+      }
+      const f = trees.splitFeature[a + level];
+      const border = trees.splitBorder[a + level];
+      for (let i = 0; i < n; i++) if (r.x[i * F + f] > border) leaf[i] |= 1 << level;
+    }
+  }
+  return rows * F;
+}
 const trainRfDefault = (r: Rows) => trainRandomForest(r.x, r.y, r.nFeatures, { nEstimators: 100, seed: 0 });
 
 /** GBDT and RF training at each size; returns the results and the models trained at the first size. */
@@ -70,7 +107,8 @@ export async function trainStages(env: BenchEnv, sizes: number[], which: Array<'
       const warmMs = await timeOnce(() => (models[kind] ??= train(subset(rows, slice))));
       const k = kind === 'gbdt' ? 1 : 1.5;
       const from = lastMeasured[kind] ?? { n: slice, ms: warmMs };
-      const predicted = (from.ms * (n / from.n) ** k) / 1000;
+      // (The GBDT trains twice per round: the GPU trainer, then the CPU one, about as long.)
+      const predicted = ((kind === 'gbdt' ? 2 : 1) * from.ms * (n / from.n) ** k) / 1000;
       // Twice the budget: one training run is the unit here, and the default model's must be shown.
       const skip = skipReason(env, predicted, 2 * env.budgetS);
       if (skip) {
@@ -79,20 +117,37 @@ export async function trainStages(env: BenchEnv, sizes: number[], which: Array<'
         continue;
       }
       let model: TreeEnsemble | null = null;
-      const rounds = await measureRounds(env, null, async () => void (model = train(rows)));
+      // The GBDT trains on both paths: the WGSL trainer (GPU column) and the TypeScript one.
+      const gpuRun = kind === 'gbdt' ? async () => void (await trainGbdtGpuDefault(env, rows)) : null;
+      if (gpuRun) await gpuRun(); // warm-up: the trainer's pipelines
+      const rounds = await measureRounds(env, gpuRun, async () => void (model = train(rows)));
       if (side === sizes[0]) models[kind] = model!;
       const t = summary(rounds.cpu);
       lastMeasured[kind] = { n, ms: t.medianMs };
+      const rates: StageResult['rates'] = [{ what: 'rows', value: n / (t.medianMs / 1000), unit: 'rows/s' }];
+      let gpu: StageResult['gpu'];
+      if (gpuRun) {
+        const wall = summary(rounds.gpuWall);
+        const kernel = kernelTiming(rounds.gpuKernel);
+        gpu = { wall, kernel, warmupMs: NaN, warmupSide: side, pipelinesCompiled: 0 };
+        const updates = histogramUpdates(model!, rows);
+        rates.push(
+          { what: 'histogram (GPU trainer)', value: updates / (wall.medianMs / 1000) / 1e6, unit: 'M updates/s', ceiling: env.ceilings.gpu ? env.ceilings.gpu.histogramUpdatesPerS / 1e6 : undefined },
+          { what: 'histogram (CPU trainer)', value: updates / (t.medianMs / 1000) / 1e6, unit: 'M updates/s', ceiling: env.ceilings.cpu.histogramUpdatesPerS / 1e6 },
+        );
+      }
       results.push({
         stage,
         size: side,
         status: 'ok',
+        gpu,
         cpu: { time: t, measuredOn: `${n.toLocaleString('en')} rows × ${rows.nFeatures}`, scaled: false },
-        rates: [{ what: 'rows', value: n / (t.medianMs / 1000), unit: 'rows/s' }],
-        memory: { cpuPath: rounds.cpuMemory ?? undefined },
+        gpuOverCpu: gpuRun ? ratioOfRounds(rounds.gpuWall, rounds.cpu) : undefined,
+        rates,
+        memory: { gpuPath: rounds.gpuMemory ?? undefined, cpuPath: rounds.cpuMemory ?? undefined },
         extra: { rows: n, features: rows.nFeatures },
       });
-      env.log(`${stage} ${side}² (${n} rows): ${(t.medianMs / 1000).toFixed(2)} s, ${rounds.cpu.length} run(s)`);
+      env.log(`${stage} ${side}² (${n} rows): CPU ${(t.medianMs / 1000).toFixed(2)} s${gpu ? `, GPU trainer ${(gpu.wall.medianMs / 1000).toFixed(2)} s` : ''}, ${rounds.cpu.length} run(s)`);
     }
   }
   return { results, models };

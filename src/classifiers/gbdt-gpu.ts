@@ -54,13 +54,6 @@ export function gpuGbdtUnsupported(classes: number, depth: number): string | nul
   return null;
 }
 
-/** Whether an adapter is a CPU running WGSL (lavapipe, SwiftShader) rather than a GPU. */
-export function isSoftwareAdapter(ctx: GpuContext): boolean {
-  const a = ctx.adapter;
-  const text = `${a.architecture} ${a.description} ${a.vendor}`.toLowerCase();
-  return /software|swiftshader|llvmpipe|lavapipe/.test(text);
-}
-
 /**
  * Row chunks of the histogram kernel: each (feature word, chunk) invocation owns a partial
  * histogram. On a software adapter the invocations of one chunk already outnumber its threads,
@@ -69,7 +62,7 @@ export function isSoftwareAdapter(ctx: GpuContext): boolean {
  * `budget` bytes.
  */
 export function histogramChunks(ctx: GpuContext, n: number, bytesPerChunk: number, budget: number): number {
-  if (isSoftwareAdapter(ctx)) return 1;
+  if (ctx.isSoftwareAdapter) return 1;
   return Math.max(1, Math.min(Math.ceil(n / 512), 64, Math.floor(budget / bytesPerChunk)));
 }
 

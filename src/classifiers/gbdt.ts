@@ -26,8 +26,10 @@
 import { ValueError } from '../errors.js';
 import { MAX_OBLIVIOUS_DEPTH } from '../core/tree-ensemble.js';
 import type { TreeEnsemble } from '../core/tree-ensemble.js';
-import { createGrowerState, growObliviousTree } from './oblivious-grower.js';
+import { FeatureScanner, growObliviousTree, levelRows } from './oblivious-grower.js';
+import type { GrownTree, LevelRows } from './oblivious-grower.js';
 import { MAX_BORDERS, quantizeRows } from './quantize.js';
+import type { QuantizedRows } from './quantize.js';
 import { bootstrapWeightTable, hash3, mix32, normalTable } from './random.js';
 import { checkTrainingRows } from './rows.js';
 import type { TrainProgress } from './rows.js';
@@ -105,42 +107,76 @@ export function noiseDecay(n: number, iteration: number, learningRate: number): 
   return m / (1 + m);
 }
 
+/** Array makers of a run: plain arrays, or shared memory for workers (gbdt-parallel.ts). */
+export interface RunArrays {
+  u8: (n: number) => Uint8Array;
+  u32: (n: number) => Uint32Array;
+  f64: (n: number) => Float64Array;
+}
+
+const PLAIN: RunArrays = { u8: (n) => new Uint8Array(n), u32: (n) => new Uint32Array(n), f64: (n) => new Float64Array(n) };
+
 /**
- * Trains a gradient-boosted ensemble of oblivious trees.
- * @param x training features, row-major [n, F] float32 (rows in any order; order affects the
- *   result only through the random stream, see `sortRowsLexicographic`).
- * @param y class value of each row (any integers; at least two distinct).
- * @param nFeatures F.
- * @returns a `gbdt` TreeEnsemble with postprocess `softmax` (K > 2) or `sigmoid` (K = 2).
- * @throws ShapeError / ValueError for inconsistent sizes, fewer than 2 classes or bad options.
+ * One training run's state and its per-tree steps, shared by the sequential trainer below and the
+ * parallel one (gbdt-parallel.ts), which differ only in how a tree's splits are searched.
  */
-export function trainGbdt(x: Float32Array, y: ArrayLike<number>, nFeatures: number, options: GbdtOptions = {}): TreeEnsemble {
-  const { iterations, learningRate: lr, depth, l2LeafReg: l2, borderCount, randomStrength, baggingTemperature: temperature, seed } = resolveGbdtOptions(options);
-  const { classes, index: target } = checkTrainingRows(x, y, nFeatures);
-  const n = target.length;
-  const K = classes.length;
-  const D = K === 2 ? 1 : K;
-  const S = gbdtStatCount(D);
-  const q = quantizeRows(x, n, nFeatures, borderCount);
-  options.onProgress?.({ stage: 'quantize', done: 1, total: 1 });
+export class GbdtRun {
+  readonly opts: ReturnType<typeof resolveGbdtOptions>;
+  readonly classes: Int32Array;
+  readonly n: number;
+  readonly D: number;
+  readonly S: number;
+  readonly q: QuantizedRows;
+  readonly rows: LevelRows;
+  readonly keys: { weight: number; noise: number };
+  /** Scratch of `partition`. */
+  readonly tmp: Uint32Array;
+  private readonly target: Uint32Array;
+  private readonly weightTable: Float32Array;
+  private readonly score: Float64Array;
+  private readonly weight: Float64Array;
+  private readonly der: Float64Array;
+  private readonly hess: Float64Array;
+  private readonly prob: Float64Array;
+  private readonly splitFeature: number[] = [];
+  private readonly splitBorder: number[] = [];
+  private readonly splitOffset: Uint32Array;
+  private readonly leafOffset: Uint32Array;
+  private readonly leafChunks: Float32Array[] = [];
 
-  const keys = gbdtDrawKeys(seed);
-  const weightTable = bootstrapWeightTable(temperature);
-  const state = createGrowerState(q, depth, S, D > 1);
-  const score = new Float64Array(n * D);
-  const weight = new Float64Array(n);
-  const der = new Float64Array(n * D);
-  const hess = new Float64Array(n * D);
-  const stats = new Float64Array(n * S);
-  const prob = new Float64Array(D);
+  constructor(
+    x: Float32Array,
+    y: ArrayLike<number>,
+    readonly nFeatures: number,
+    private readonly options: GbdtOptions,
+    arrays: RunArrays = PLAIN,
+  ) {
+    this.opts = resolveGbdtOptions(options);
+    const { classes, index } = checkTrainingRows(x, y, nFeatures);
+    this.classes = classes;
+    this.target = index;
+    const n = (this.n = index.length);
+    const D = (this.D = classes.length === 2 ? 1 : classes.length);
+    const S = (this.S = gbdtStatCount(D));
+    this.q = quantizeRows(x, n, nFeatures, this.opts.borderCount, arrays.u8);
+    options.onProgress?.({ stage: 'quantize', done: 1, total: 1 });
+    this.rows = levelRows(this.q, this.opts.depth, S, D > 1, arrays);
+    this.keys = gbdtDrawKeys(this.opts.seed);
+    this.weightTable = bootstrapWeightTable(this.opts.baggingTemperature);
+    this.tmp = new Uint32Array(n);
+    this.score = new Float64Array(n * D);
+    this.weight = new Float64Array(n);
+    this.der = new Float64Array(n * D);
+    this.hess = new Float64Array(n * D);
+    this.prob = new Float64Array(D);
+    this.splitOffset = new Uint32Array(this.opts.iterations + 1);
+    this.leafOffset = new Uint32Array(this.opts.iterations + 1);
+  }
 
-  const splitFeature: number[] = [];
-  const splitBorder: number[] = [];
-  const splitOffset = new Uint32Array(iterations + 1);
-  const leafOffset = new Uint32Array(iterations + 1);
-  const leafChunks: Float32Array[] = [];
-
-  for (let it = 0; it < iterations; it++) {
+  /** Bootstrap weights, derivatives and split statistics of tree `it`; its λ and noise scale. */
+  derivatives(it: number): { lambda: number; noiseScale: number } {
+    const { n, D, S, target, weight, der, hess, prob, score, keys, weightTable } = this;
+    const stats = this.rows.stats;
     let weightSum = 0;
     for (let i = 0; i < n; i++) {
       const w = weightTable[hash3(keys.weight, it, i) >>> 16];
@@ -176,18 +212,28 @@ export function trainGbdt(x: Float32Array, y: ArrayLike<number>, nFeatures: numb
       }
       stats[i * S + S - 1] = w;
     }
-    const lambda = l2 * (weightSum / n);
-    const noiseScale = randomStrength * Math.sqrt(derSq / n) * noiseDecay(n, it, lr);
+    const { l2LeafReg, randomStrength, learningRate } = this.opts;
+    return { lambda: l2LeafReg * (weightSum / n), noiseScale: randomStrength * Math.sqrt(derSq / n) * noiseDecay(n, it, learningRate) };
+  }
 
-    const tree = growObliviousTree(state, stats, lambda, noiseScale, (level, f, b) => gbdtNoise(keys.noise, it, level, f, b));
+  /** The noise draw of tree `it` (gbdtNoise with this run's key). */
+  noise(it: number): (level: number, feature: number, border: number) => number {
+    const key = this.keys.noise;
+    return (level, f, b) => gbdtNoise(key, it, level, f, b);
+  }
+
+  /** Records tree `it`'s splits, computes its Newton leaf values and moves every row's scores by them. */
+  finishTree(it: number, tree: GrownTree, lambda: number): void {
+    const { n, D, weight, der, hess, score, q } = this;
+    const lr = this.opts.learningRate;
     const treeDepth = tree.features.length;
     for (let l = 0; l < treeDepth; l++) {
-      splitFeature.push(tree.features[l]);
-      splitBorder.push(q.borders[tree.features[l]][tree.borders[l]]);
+      this.splitFeature.push(tree.features[l]);
+      this.splitBorder.push(q.borders[tree.features[l]][tree.borders[l]]);
     }
-    splitOffset[it + 1] = splitOffset[it] + treeDepth;
+    this.splitOffset[it + 1] = this.splitOffset[it] + treeDepth;
     const nLeaves = 2 ** treeDepth;
-    leafOffset[it + 1] = leafOffset[it] + nLeaves;
+    this.leafOffset[it + 1] = this.leafOffset[it] + nLeaves;
 
     // One Newton step per leaf and score dimension.
     const sumDer = new Float64Array(nLeaves * D);
@@ -205,35 +251,60 @@ export function trainGbdt(x: Float32Array, y: ArrayLike<number>, nFeatures: numb
       const h = sumHess[e] + lambda;
       values[e] = h > 0 ? (lr * sumDer[e]) / h : 0;
     }
-    leafChunks.push(values);
+    this.leafChunks.push(values);
     // Rows move by the float32 values the model stores, so training sees what prediction will.
     for (let i = 0; i < n; i++) {
       const o = tree.leafOf[i] * D;
       for (let d = 0; d < D; d++) score[i * D + d] += values[o + d];
     }
-    options.onProgress?.({ stage: 'gbdt', done: it + 1, total: iterations });
+    this.options.onProgress?.({ stage: 'gbdt', done: it + 1, total: this.opts.iterations });
   }
 
-  const leafValues = new Float32Array(leafOffset[iterations] * D);
-  let at = 0;
-  for (const chunk of leafChunks) {
-    leafValues.set(chunk, at);
-    at += chunk.length;
+  /** The trained ensemble. */
+  model(): TreeEnsemble {
+    const { D, opts } = this;
+    const leafValues = new Float32Array(this.leafOffset[opts.iterations] * D);
+    let at = 0;
+    for (const chunk of this.leafChunks) {
+      leafValues.set(chunk, at);
+      at += chunk.length;
+    }
+    return {
+      kind: 'gbdt',
+      postprocess: D === 1 ? 'sigmoid' : 'softmax',
+      classes: this.classes,
+      nFeatures: this.nFeatures,
+      nOutputs: D,
+      trees: {
+        layout: 'oblivious',
+        splitOffset: this.splitOffset,
+        splitFeature: Int32Array.from(this.splitFeature),
+        splitBorder: Float32Array.from(this.splitBorder),
+      },
+      leafOffset: this.leafOffset,
+      leafValues,
+      bias: new Float32Array(D),
+    };
   }
-  return {
-    kind: 'gbdt',
-    postprocess: D === 1 ? 'sigmoid' : 'softmax',
-    classes,
-    nFeatures,
-    nOutputs: D,
-    trees: {
-      layout: 'oblivious',
-      splitOffset,
-      splitFeature: Int32Array.from(splitFeature),
-      splitBorder: Float32Array.from(splitBorder),
-    },
-    leafOffset,
-    leafValues,
-    bias: new Float32Array(D),
-  };
+}
+
+/**
+ * Trains a gradient-boosted ensemble of oblivious trees, on this thread (`trainGbdtParallel`
+ * spreads the split search over workers and grows the same trees).
+ * @param x training features, row-major [n, F] float32 (rows in any order; order affects the
+ *   result only through the random stream, see `sortRowsLexicographic`).
+ * @param y class value of each row (any integers; at least two distinct).
+ * @param nFeatures F.
+ * @returns a `gbdt` TreeEnsemble with postprocess `softmax` (K > 2) or `sigmoid` (K = 2).
+ * @throws ShapeError / ValueError for inconsistent sizes, fewer than 2 classes or bad options.
+ */
+export function trainGbdt(x: Float32Array, y: ArrayLike<number>, nFeatures: number, options: GbdtOptions = {}): TreeEnsemble {
+  const run = new GbdtRun(x, y, nFeatures, options);
+  const scanner = new FeatureScanner(run.rows, 0, nFeatures, run.opts.depth);
+  for (let it = 0; it < run.opts.iterations; it++) {
+    const { lambda, noiseScale } = run.derivatives(it);
+    const tree = growObliviousTree(run.rows, scanner, run.tmp, run.opts.depth, lambda, noiseScale, run.noise(it));
+    run.finishTree(it, tree, lambda);
+  }
+  return run.model();
 }

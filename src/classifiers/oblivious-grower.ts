@@ -12,6 +12,13 @@
  * features; when they would not fit in `SUBTRACTION_BUDGET` bytes, every leaf is histogrammed
  * directly, one feature at a time, in a small scratch buffer instead.
  *
+ * The per-feature work of a level — histograms and scores — is a `FeatureScanner` over a range of
+ * features, reading the rows' shared state (`LevelRows`: bins, the partition, statistics, leaf
+ * totals) and keeping its own histograms. One scanner over all features is the sequential
+ * trainer; several over disjoint ranges, each in a worker over shared memory, the parallel one
+ * (gbdt-parallel.ts): each returns its best candidate and the lowest feature wins ties, so both
+ * grow the same tree.
+ *
  * Per-row statistics are S numbers: w·der_d for the first S − 1 score dimensions, then w (the
  * row's bootstrap weight). With `implicitLast` (softmax), the last dimension's sum is not stored
  * but recovered as minus the sum of the others, since a row's softmax derivatives sum to zero.
@@ -24,59 +31,221 @@ import type { QuantizedRows } from './quantize.js';
 /** Bytes of histograms kept for the subtraction trick; above it, the low-memory path is used. */
 export const SUBTRACTION_BUDGET = 256 * 2 ** 20;
 
-/** Reusable buffers of one training run (sized once for the deepest level). */
-export interface GrowerState {
-  q: QuantizedRows;
-  depth: number;
-  /** Statistics per row. */
+/**
+ * The state of the rows during one tree, shared by every feature scan (plain arrays, or views of
+ * shared memory in parallel training).
+ */
+export interface LevelRows {
+  n: number;
+  nFeatures: number;
+  /** [F, n] bins, feature-major (QuantizedRows.bins). */
+  bins: Uint8Array;
+  /** [F + 1] concatenated-histogram offsets (QuantizedRows.binOffset). */
+  binOffset: Uint32Array;
+  /** Statistics per row (see the module comment). */
   S: number;
   /** The last derivative dimension is implicit (minus the sum of the stored ones). */
   implicitLast: boolean;
-  subtract: boolean;
   /** Rows partitioned by leaf: leaf j holds idx[begin[j] .. begin[j] + count[j]). */
   idx: Uint32Array;
-  tmp: Uint32Array;
   begin: Uint32Array;
   count: Uint32Array;
-  /** Histograms of the current and the previous level (subtract mode), or one scratch buffer. */
-  histA: Float64Array;
-  histB: Float64Array;
-  /** Per-border score accumulators for one feature. */
-  num: Float64Array;
-  den: Float64Array;
-  /** Scratch sums of one leaf: the "≤ border" part and the whole leaf. */
-  left: Float64Array;
+  /** [n, S] statistics of the current tree. */
+  stats: Float64Array;
   /** [2^depth, S] statistic sums of each leaf at the current level. */
   leafTotals: Float64Array;
-  maxBins: number;
 }
 
-export function createGrowerState(q: QuantizedRows, depth: number, S: number, implicitLast = false): GrowerState {
-  const B = q.binOffset[q.nFeatures];
-  let maxBins = 1;
-  for (let f = 0; f < q.nFeatures; f++) maxBins = Math.max(maxBins, q.binOffset[f + 1] - q.binOffset[f]);
-  const maxLeaves = 2 ** Math.max(0, depth - 1);
-  const fullBytes = 2 * maxLeaves * B * S * 8;
-  const subtract = fullBytes <= SUBTRACTION_BUDGET;
-  const histSize = subtract ? maxLeaves * B * S : maxLeaves * maxBins * S;
+/** Buffers for the rows' state of a tree of `depth` levels over `q` (plain arrays; `make` may allocate shared memory). */
+export function levelRows(
+  q: QuantizedRows,
+  depth: number,
+  S: number,
+  implicitLast: boolean,
+  make: { u32: (n: number) => Uint32Array; f64: (n: number) => Float64Array } = { u32: (k) => new Uint32Array(k), f64: (k) => new Float64Array(k) },
+): LevelRows {
   return {
-    q,
-    depth,
+    n: q.n,
+    nFeatures: q.nFeatures,
+    bins: q.bins,
+    binOffset: q.binOffset,
     S,
     implicitLast,
-    subtract,
-    idx: new Uint32Array(q.n),
-    tmp: new Uint32Array(q.n),
-    begin: new Uint32Array(2 ** depth),
-    count: new Uint32Array(2 ** depth),
-    histA: new Float64Array(histSize),
-    histB: new Float64Array(subtract ? histSize : 0),
-    num: new Float64Array(maxBins),
-    den: new Float64Array(maxBins),
-    left: new Float64Array(S),
-    leafTotals: new Float64Array(2 ** depth * S),
-    maxBins,
+    idx: make.u32(q.n),
+    begin: make.u32(2 ** depth),
+    count: make.u32(2 ** depth),
+    stats: make.f64(q.n * S),
+    leafTotals: make.f64(2 ** depth * S),
   };
+}
+
+/** The best candidate of a scan: highest score (noise included); feature −1 when none exists. */
+export interface BestSplit {
+  score: number;
+  feature: number;
+  border: number;
+}
+
+/** Histograms and scores of the features [f0, f1), level by level; see the module comment. */
+export class FeatureScanner {
+  private readonly subtract: boolean;
+  private parent: Float64Array;
+  private child: Float64Array;
+  private readonly num: Float64Array;
+  private readonly den: Float64Array;
+  private readonly left: Float64Array;
+  /** First concatenated bin of this scanner's features. */
+  private readonly binBase: number;
+
+  constructor(
+    private readonly rows: LevelRows,
+    readonly f0: number,
+    readonly f1: number,
+    depth: number,
+  ) {
+    const { binOffset, S } = rows;
+    this.binBase = binOffset[f0];
+    const B = binOffset[f1] - binOffset[f0];
+    let maxBins = 1;
+    for (let f = f0; f < f1; f++) maxBins = Math.max(maxBins, binOffset[f + 1] - binOffset[f]);
+    const maxLeaves = 2 ** Math.max(0, depth - 1);
+    this.subtract = 2 * maxLeaves * B * S * 8 <= SUBTRACTION_BUDGET;
+    const histSize = this.subtract ? maxLeaves * B * S : maxLeaves * maxBins * S;
+    this.child = new Float64Array(histSize);
+    this.parent = new Float64Array(this.subtract ? histSize : 0);
+    this.num = new Float64Array(maxBins);
+    this.den = new Float64Array(maxBins);
+    this.left = new Float64Array(S);
+  }
+
+  /**
+   * Histograms of level `level` for this scanner's features (the smaller children, siblings by
+   * subtraction from the previous level's), the Cosine score of every border plus
+   * `noiseScale · noise(level, f, b)`, and the best of them (first maximum in (f, b) order).
+   * Needs `rows.leafTotals` of the level; levels must come in order within a tree.
+   */
+  scan(level: number, lambda: number, noiseScale: number, noise: (level: number, feature: number, border: number) => number): BestSplit {
+    const { n, bins, binOffset, S, idx, begin, count, stats } = this.rows;
+    const L = 2 ** level;
+    const half = L >> 1;
+    const D = S - 1;
+    if (level > 0 && this.subtract) [this.parent, this.child] = [this.child, this.parent];
+    const { parent, child } = this;
+    const best: BestSplit = { score: -Infinity, feature: -1, border: -1 };
+    for (let f = this.f0; f < this.f1; f++) {
+      const nb = binOffset[f + 1] - binOffset[f];
+      const binsF = bins.subarray(f * n, (f + 1) * n);
+      const region = this.subtract ? (binOffset[f] - this.binBase) * L * S : 0;
+      const leafStride = nb * S;
+      if (level > 0 && this.subtract) {
+        const parentRegion = (binOffset[f] - this.binBase) * half * S;
+        for (let j = 0; j < half; j++) {
+          const j1 = j + half;
+          const small = count[j] <= count[j1] ? j : j1;
+          const large = small === j ? j1 : j;
+          const sBase = region + small * leafStride;
+          child.fill(0, sBase, sBase + leafStride);
+          accumulate(child, sBase, binsF, idx, begin[small], begin[small] + count[small], stats, S);
+          const lBase = region + large * leafStride;
+          if (count[large] * (S + 2) < leafStride) {
+            // Fewer rows than bins: adding the rows is cheaper than subtracting histograms.
+            child.fill(0, lBase, lBase + leafStride);
+            accumulate(child, lBase, binsF, idx, begin[large], begin[large] + count[large], stats, S);
+          } else {
+            const pBase = parentRegion + j * leafStride;
+            for (let e = 0; e < leafStride; e++) child[lBase + e] = parent[pBase + e] - child[sBase + e];
+          }
+        }
+      } else {
+        child.fill(0, region, region + L * leafStride);
+        for (let j = 0; j < L; j++) accumulate(child, region + j * leafStride, binsF, idx, begin[j], begin[j] + count[j], stats, S);
+      }
+      if (nb < 2) continue; // constant feature: nothing to split on
+      const score = this.scoreFeature(child, region, L, nb, D, lambda);
+      for (let b = 0; b < nb - 1; b++) {
+        const s = score[b] + (noiseScale > 0 ? noiseScale * noise(level, f, b) : 0);
+        if (s > best.score) {
+          best.score = s;
+          best.feature = f;
+          best.border = b;
+        }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Cosine score of every border of one feature, over all L leaves at once: for each leaf, the
+   * prefix sums over bins give the "≤ border" part, the leaf total minus them the "> border" part.
+   * A leaf's contribution only changes at bins holding weight, so each leaf adds the *change* of
+   * its contribution at those bins into difference arrays, and one prefix sum per feature turns
+   * them into per-border totals: deep leaves (few rows, mostly empty bins) cost one read per bin.
+   * ("Holding weight" allows for the rounding residue histogram subtraction leaves in an empty bin.)
+   * Returns `num` reused as the score array (valid for b < nb − 1).
+   */
+  private scoreFeature(hist: Float64Array, region: number, L: number, nb: number, D: number, lambda: number): Float64Array {
+    const { num, den, left } = this;
+    const { S, leafTotals: totals, implicitLast } = this.rows;
+    num.fill(0, 0, nb);
+    den.fill(0, 0, nb);
+    for (let j = 0; j < L; j++) {
+      const base = region + j * nb * S;
+      const t = j * S;
+      const totalW = totals[t + D];
+      if (totalW <= 0) continue; // an empty leaf adds nothing to any border
+      const emptyW = totalW * 1e-12;
+      left.fill(0);
+      let cNum = 0;
+      let cDen = 0;
+      for (let b = 0; b < nb - 1; b++) {
+        const o = base + b * S;
+        if (b > 0 && hist[o + D] <= emptyW) continue;
+        let gl = 0;
+        let gr = 0;
+        let sl = 0;
+        let sr = 0;
+        for (let d = 0; d < D; d++) {
+          const l = (left[d] += hist[o + d]);
+          const r = totals[t + d] - l;
+          gl += l * l;
+          gr += r * r;
+          sl += l;
+          sr += r;
+        }
+        if (implicitLast) {
+          gl += sl * sl;
+          gr += sr * sr;
+        }
+        const wl = (left[D] += hist[o + D]);
+        const wr = totalW - wl;
+        // Part with sums (G, W): Σ G·v = |G|²/(W+λ), Σ W·v² = W·|G|²/(W+λ)².
+        let eNum = 0;
+        let eDen = 0;
+        if (wl > emptyW) {
+          const inv = 1 / (wl + lambda);
+          eNum += gl * inv;
+          eDen += wl * gl * inv * inv;
+        }
+        if (wr > emptyW) {
+          const inv = 1 / (wr + lambda);
+          eNum += gr * inv;
+          eDen += wr * gr * inv * inv;
+        }
+        num[b] += eNum - cNum;
+        den[b] += eDen - cDen;
+        cNum = eNum;
+        cDen = eDen;
+      }
+    }
+    let sNum = 0;
+    let sDen = 0;
+    for (let b = 0; b < nb - 1; b++) {
+      sNum += num[b];
+      sDen += den[b];
+      num[b] = sDen > 0 ? sNum / Math.sqrt(sDen) : 0;
+    }
+    return num;
+  }
 }
 
 /**
@@ -136,88 +305,16 @@ export interface GrownTree {
   leafOf: Uint32Array;
 }
 
-/**
- * Grows one tree. `stats` is [n, S] (see the module comment); λ the (weight-scaled) L2
- * regulariser; `noiseScale` the standard deviation of the normal noise added to every candidate
- * score, `noise(level, feature, border)` a standard-normal draw for that candidate.
- * Stops early (a shallower tree) if no feature has a border left to split on.
- */
-export function growObliviousTree(state: GrowerState, stats: Float64Array, lambda: number, noiseScale: number, noise: (level: number, feature: number, border: number) => number): GrownTree {
-  const { q, S, idx, tmp, begin, count, depth } = state;
-  const { n, nFeatures: F, bins, binOffset } = q;
-  const D = S - 1;
-  for (let i = 0; i < n; i++) idx[i] = i;
-  begin[0] = 0;
-  count[0] = n;
-  const features: number[] = [];
-  const borders: number[] = [];
-  let parent = state.histB;
-  let child = state.histA;
-
-  for (let level = 0; level < depth; level++) {
-    const L = 2 ** level;
-    const half = L >> 1;
-    let bestScore = -Infinity;
-    let bestF = -1;
-    let bestB = -1;
-    leafTotals(state, stats, L);
-    for (let f = 0; f < F; f++) {
-      const nb = binOffset[f + 1] - binOffset[f];
-      const binsF = bins.subarray(f * n, (f + 1) * n);
-      const region = state.subtract ? binOffset[f] * L * S : 0;
-      const leafStride = nb * S;
-      if (level > 0 && state.subtract) {
-        const parentRegion = binOffset[f] * half * S;
-        for (let j = 0; j < half; j++) {
-          const j1 = j + half;
-          const small = count[j] <= count[j1] ? j : j1;
-          const large = small === j ? j1 : j;
-          const sBase = region + small * leafStride;
-          child.fill(0, sBase, sBase + leafStride);
-          accumulate(child, sBase, binsF, idx, begin[small], begin[small] + count[small], stats, S);
-          const lBase = region + large * leafStride;
-          if (count[large] * (S + 2) < leafStride) {
-            // Fewer rows than bins: adding the rows is cheaper than subtracting histograms.
-            child.fill(0, lBase, lBase + leafStride);
-            accumulate(child, lBase, binsF, idx, begin[large], begin[large] + count[large], stats, S);
-          } else {
-            const pBase = parentRegion + j * leafStride;
-            for (let e = 0; e < leafStride; e++) child[lBase + e] = parent[pBase + e] - child[sBase + e];
-          }
-        }
-      } else {
-        child.fill(0, region, region + L * leafStride);
-        for (let j = 0; j < L; j++) accumulate(child, region + j * leafStride, binsF, idx, begin[j], begin[j] + count[j], stats, S);
-      }
-      if (nb < 2) continue; // constant feature: nothing to split on
-      const score = scoreFeature(state, child, region, L, nb, D, lambda);
-      for (let b = 0; b < nb - 1; b++) {
-        const s = score[b] + (noiseScale > 0 ? noiseScale * noise(level, f, b) : 0);
-        if (s > bestScore) {
-          bestScore = s;
-          bestF = f;
-          bestB = b;
-        }
-      }
-    }
-    if (bestF < 0) break;
-    features.push(bestF);
-    borders.push(bestB);
-    partition(state, bins.subarray(bestF * n, (bestF + 1) * n), bestB, level);
-    if (state.subtract) [parent, child] = [child, parent];
-  }
-
-  const leafOf = new Uint32Array(n);
-  const L = 2 ** features.length;
-  for (let j = 0; j < L; j++) {
-    for (let k = begin[j]; k < begin[j] + count[j]; k++) leafOf[idx[k]] = j;
-  }
-  return { features, borders, leafOf };
+/** Starts a tree: every row in leaf 0. */
+export function startTree(rows: LevelRows): void {
+  for (let i = 0; i < rows.n; i++) rows.idx[i] = i;
+  rows.begin[0] = 0;
+  rows.count[0] = rows.n;
 }
 
-/** Sums of the statistics of every leaf's rows into `state.leafTotals` [L, S]. */
-function leafTotals(state: GrowerState, stats: Float64Array, L: number): void {
-  const { S, idx, begin, count, leafTotals: out } = state;
+/** Sums of the statistics of every leaf's rows into `rows.leafTotals` [L, S]. */
+export function leafTotals(rows: LevelRows, L: number): void {
+  const { S, idx, begin, count, stats, leafTotals: out } = rows;
   out.fill(0, 0, L * S);
   for (let j = 0; j < L; j++) {
     for (let k = begin[j]; k < begin[j] + count[j]; k++) {
@@ -227,81 +324,10 @@ function leafTotals(state: GrowerState, stats: Float64Array, L: number): void {
   }
 }
 
-/**
- * Cosine score of every border of one feature, over all L leaves at once: for each leaf, the
- * prefix sums over bins give the "≤ border" part, the leaf total minus them the "> border" part.
- * A leaf's contribution only changes at bins holding weight, so each leaf adds the *change* of
- * its contribution at those bins into difference arrays, and one prefix sum per feature turns
- * them into per-border totals: deep leaves (few rows, mostly empty bins) cost one read per bin.
- * ("Holding weight" allows for the rounding residue histogram subtraction leaves in an empty bin.)
- * Returns `state.num` reused as the score array (valid for b < nb − 1).
- */
-function scoreFeature(state: GrowerState, hist: Float64Array, region: number, L: number, nb: number, D: number, lambda: number): Float64Array {
-  const { num, den, S, left, leafTotals: totals, implicitLast } = state;
-  num.fill(0, 0, nb);
-  den.fill(0, 0, nb);
-  for (let j = 0; j < L; j++) {
-    const base = region + j * nb * S;
-    const t = j * S;
-    const totalW = totals[t + D];
-    if (totalW <= 0) continue; // an empty leaf adds nothing to any border
-    const emptyW = totalW * 1e-12;
-    left.fill(0);
-    let cNum = 0;
-    let cDen = 0;
-    for (let b = 0; b < nb - 1; b++) {
-      const o = base + b * S;
-      if (b > 0 && hist[o + D] <= emptyW) continue;
-      let gl = 0;
-      let gr = 0;
-      let sl = 0;
-      let sr = 0;
-      for (let d = 0; d < D; d++) {
-        const l = (left[d] += hist[o + d]);
-        const r = totals[t + d] - l;
-        gl += l * l;
-        gr += r * r;
-        sl += l;
-        sr += r;
-      }
-      if (implicitLast) {
-        gl += sl * sl;
-        gr += sr * sr;
-      }
-      const wl = (left[D] += hist[o + D]);
-      const wr = totalW - wl;
-      // Part with sums (G, W): Σ G·v = |G|²/(W+λ), Σ W·v² = W·|G|²/(W+λ)².
-      let eNum = 0;
-      let eDen = 0;
-      if (wl > emptyW) {
-        const inv = 1 / (wl + lambda);
-        eNum += gl * inv;
-        eDen += wl * gl * inv * inv;
-      }
-      if (wr > emptyW) {
-        const inv = 1 / (wr + lambda);
-        eNum += gr * inv;
-        eDen += wr * gr * inv * inv;
-      }
-      num[b] += eNum - cNum;
-      den[b] += eDen - cDen;
-      cNum = eNum;
-      cDen = eDen;
-    }
-  }
-  let sNum = 0;
-  let sDen = 0;
-  for (let b = 0; b < nb - 1; b++) {
-    sNum += num[b];
-    sDen += den[b];
-    num[b] = sDen > 0 ? sNum / Math.sqrt(sDen) : 0;
-  }
-  return num;
-}
-
 /** Splits every leaf's rows by (bin > border), stably: leaf j keeps the 0s, leaf j + 2^level gets the 1s. */
-function partition(state: GrowerState, binsF: Uint8Array, border: number, level: number): void {
-  const { idx, tmp, begin, count } = state;
+export function partition(rows: LevelRows, tmp: Uint32Array, feature: number, border: number, level: number): void {
+  const { idx, begin, count, n } = rows;
+  const binsF = rows.bins.subarray(feature * n, (feature + 1) * n);
   const L = 2 ** level;
   for (let j = 0; j < L; j++) {
     const b0 = begin[j];
@@ -318,4 +344,42 @@ function partition(state: GrowerState, binsF: Uint8Array, border: number, level:
     begin[j + L] = zeros;
     count[j + L] = ones;
   }
+}
+
+/** The leaf of every row after `levels` splits. */
+export function leavesOfRows(rows: LevelRows, levels: number): Uint32Array {
+  const leafOf = new Uint32Array(rows.n);
+  for (let j = 0; j < 2 ** levels; j++) {
+    for (let k = rows.begin[j]; k < rows.begin[j] + rows.count[j]; k++) leafOf[rows.idx[k]] = j;
+  }
+  return leafOf;
+}
+
+/** The better of two candidates: higher score; on a tie the lower feature (then border), as one sequential scan keeps its first maximum. */
+export function betterSplit(a: BestSplit, b: BestSplit): BestSplit {
+  if (b.feature < 0) return a;
+  if (a.feature < 0 || b.score > a.score || (b.score === a.score && (b.feature < a.feature || (b.feature === a.feature && b.border < a.border)))) return b;
+  return a;
+}
+
+/**
+ * Grows one tree with one scanner over all features (the sequential trainer). `rows.stats` hold
+ * the tree's statistics; λ the (weight-scaled) L2 regulariser; `noiseScale` the standard
+ * deviation of the normal noise added to every candidate score, `noise(level, feature, border)` a
+ * standard-normal draw for that candidate. Stops early (a shallower tree) if no feature has a
+ * border left to split on.
+ */
+export function growObliviousTree(rows: LevelRows, scanner: FeatureScanner, tmp: Uint32Array, depth: number, lambda: number, noiseScale: number, noise: (level: number, feature: number, border: number) => number): GrownTree {
+  startTree(rows);
+  const features: number[] = [];
+  const borders: number[] = [];
+  for (let level = 0; level < depth; level++) {
+    leafTotals(rows, 2 ** level);
+    const best = scanner.scan(level, lambda, noiseScale, noise);
+    if (best.feature < 0) break;
+    features.push(best.feature);
+    borders.push(best.border);
+    partition(rows, tmp, best.feature, best.border, level);
+  }
+  return { features, borders, leafOf: leavesOfRows(rows, features.length) };
 }

@@ -167,9 +167,9 @@ export interface QuantizedRows {
   binOffset: Uint32Array;
 }
 
-/** Quantises a row-major [n, F] table, feature by feature. */
-export function quantizeRows(x: Float32Array, n: number, nFeatures: number, maxBorders: number = MAX_BORDERS): QuantizedRows {
-  const bins = new Uint8Array(n * nFeatures);
+/** Quantises a row-major [n, F] table, feature by feature (`makeBins` may put the bins in shared memory). */
+export function quantizeRows(x: Float32Array, n: number, nFeatures: number, maxBorders: number = MAX_BORDERS, makeBins: (length: number) => Uint8Array = (k) => new Uint8Array(k)): QuantizedRows {
+  const bins = makeBins(n * nFeatures);
   const borders: Float32Array[] = [];
   const binOffset = new Uint32Array(nFeatures + 1);
   const column = new Float32Array(n);

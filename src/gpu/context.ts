@@ -145,6 +145,15 @@ export class GpuContext implements BatchHost {
     return new GpuContext(device, false, describeAdapter(info), options);
   }
 
+  /**
+   * Whether the adapter is a CPU running WGSL (lavapipe, SwiftShader) rather than a GPU: such a
+   * device shares the CPU's cores, so work the CPU code does as fast is better left to it.
+   */
+  get isSoftwareAdapter(): boolean {
+    const a = this.adapter;
+    return /software|swiftshader|llvmpipe|lavapipe/.test(`${a.architecture} ${a.description} ${a.vendor}`.toLowerCase());
+  }
+
   /** True once the device is lost (including after `dispose()` of an owned device). */
   get isLost(): boolean {
     return this.lostInfo !== null;

@@ -30,7 +30,7 @@ import type { ParamKey, ParamValues } from './param.js';
 import { paramToYaml } from './param-yaml.js';
 import { feDefaults, prepareSettings, pyramidOptions, settingsOf } from './settings.js';
 import type { Settings } from './settings.js';
-import { annotatedRows, fitClassifier, rememberedRows } from './training.js';
+import { annotatedRows, fitClassifier, rememberedRows, trainerPlace } from './training.js';
 import type { RowSource } from './training.js';
 import type {
   CreateOptions,
@@ -211,7 +211,7 @@ export class ConvpaintModel {
       rows = await annotatedRows(src);
     }
     const useRf = options.useRf ?? false;
-    this.model = fitClassifier(rows.x, rows.y, src.nFeatures, src.settings, useRf, this.progress('train'));
+    this.model = await fitClassifier(rows.x, rows.y, src.nFeatures, src.settings, useRf, trainerPlace(this.options.trainer ?? 'auto', this.ctx), this.progress('train'));
     this.param.set('classifier', useRf ? 'RandomForest' : 'CatBoost');
     this.numFeatures = src.nFeatures;
     this.numTrainings++;

@@ -5,6 +5,8 @@
  */
 import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { trainGbdt } from '../classifiers/gbdt.js';
+import { gpuGbdtUnsupported, trainGbdtGpu } from '../classifiers/gbdt-gpu.js';
+import type { GpuContext } from '../gpu/context.js';
 import { trainRandomForest } from '../classifiers/random-forest.js';
 import { sortRowsLexicographic } from '../classifiers/rows.js';
 import type { Engine, ProgressSink, TrainingRows } from '../engine/engine.js';
@@ -69,14 +71,33 @@ export function concatXY(parts: ReadonlyArray<{ x: Float32Array; y: Int32Array }
   return { x, y };
 }
 
+/** Where a GBDT is trained: on this GPU context, or on the CPU. */
+export type TrainerPlace = { kind: 'gpu'; ctx: GpuContext } | { kind: 'cpu' };
+
+/**
+ * The trainer for `choice` (CreateOptions.trainer) on an engine's context: `auto` takes the GPU
+ * only on hardware adapters — on software adapters the WGSL trainer runs on the same cores as
+ * the TypeScript one and measured no faster (bench/RESULTS.md) — and `gpu` without a context is
+ * refused.
+ */
+export function trainerPlace(choice: 'auto' | 'gpu' | 'cpu', ctx: GpuContext | null): TrainerPlace {
+  if (choice === 'gpu') {
+    if (!ctx) throw new ValueError('trainer "gpu" needs a WebGPU device; this model runs on the CPU engine');
+    return { kind: 'gpu', ctx };
+  }
+  if (choice === 'auto' && ctx && !ctx.isSoftwareAdapter) return { kind: 'gpu', ctx };
+  return { kind: 'cpu' };
+}
+
 /** Fits the classifier (GBDT by default, random forest with `useRf`) on sorted rows; checks there is something to learn. */
-export function fitClassifier(x: Float32Array, y: Int32Array, nFeatures: number, settings: Settings, useRf: boolean, report: ProgressSink): TreeEnsemble {
+export async function fitClassifier(x: Float32Array, y: Int32Array, nFeatures: number, settings: Settings, useRf: boolean, place: TrainerPlace, report: ProgressSink): Promise<TreeEnsemble> {
   if (y.length === 0) throw new ValueError('No features or targets found: the annotations hold no labelled pixels (0 = unlabelled, classes are 1, 2, …).');
   const distinct = new Set(y);
   if (distinct.size < 2) throw new ValueError(`Not enough classes found in the targets: only class ${[...distinct][0]} is annotated; at least two classes are needed.`);
   const sorted = sortRowsLexicographic(x, y, nFeatures);
   const onProgress = (p: { stage: string; done: number; total: number }) => report(p.stage, p.done, p.total);
-  return useRf
-    ? trainRandomForest(sorted.x, sorted.y, nFeatures, { nEstimators: 100, seed: 0, onProgress })
-    : trainGbdt(sorted.x, sorted.y, nFeatures, { iterations: settings.iterations, learningRate: settings.learningRate, depth: settings.depth, seed: 0, onProgress });
+  if (useRf) return trainRandomForest(sorted.x, sorted.y, nFeatures, { nEstimators: 100, seed: 0, onProgress });
+  const options = { iterations: settings.iterations, learningRate: settings.learningRate, depth: settings.depth, seed: 0, onProgress };
+  if (place.kind === 'gpu' && gpuGbdtUnsupported(distinct.size, settings.depth) === null) return trainGbdtGpu(place.ctx, sorted.x, sorted.y, nFeatures, options);
+  return trainGbdt(sorted.x, sorted.y, nFeatures, options);
 }

@@ -39,6 +39,13 @@ export interface CreateOptions {
   /** VGG weights (safetensors path or bytes) instead of the installed ImageNet weights. */
   weights?: WeightsSource;
   /**
+   * Where the GBDT trains: `gpu` (the WGSL trainer, on the model's device), `cpu` (the TypeScript
+   * trainer), or `auto` (default): the GPU trainer on a hardware GPU, the CPU trainer on the CPU
+   * engine and on software adapters (lavapipe, SwiftShader), where it is as fast or faster. Both
+   * grow the same trees from the same rows; the random forest trains on the CPU.
+   */
+  trainer?: 'auto' | 'gpu' | 'cpu';
+  /**
    * Bytes one tile's GPU buffers may use. Images whose features exceed it are processed in more
    * tiles and bands; results do not change. Default: the device's largest binding, at most
    * 512 MiB. Lower it to leave GPU memory to the rest of a page.

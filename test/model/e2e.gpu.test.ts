@@ -4,7 +4,9 @@
  * the golden files were made) and both classifiers. Accuracy on unscribbled pixels must be at
  * least the reference's minus 1 point; with the random forest our labels must agree with the
  * reference's stored segmentation on ≥ 95 % of pixels (different RNGs, so not bit-identical).
- * Also: GPU and CPU engines agree, and tiling forced by a small device limit changes nothing.
+ * The GBDT is also trained by the GPU trainer on the same rows: within 1 point of the CPU-trained
+ * model, agreeing on ≥ 99 % of pixels. Also: GPU and CPU engines agree, and tiling forced by a
+ * small device limit changes nothing.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -49,13 +51,24 @@ describe('end to end vs the reference (RGB test image)', () => {
       const rfAccuracy = agreement(rf.data, TRUTH, ANNOTATIONS.data);
       const rfAgreement = agreement(rf.data, refSeg);
       let gbdtAccuracy = Number.NaN;
+      let gpuTrainedAccuracy = Number.NaN;
+      let gpuCpuAgreement = Number.NaN;
       if (c.gbdt) {
         await m.train(IMAGE, ANNOTATIONS, { useRf: false, memoryMode: true, imgIds: 'test' });
         const gbdt = (await m.segment(IMAGE)) as LabelImage;
         gbdtAccuracy = agreement(gbdt.data, TRUTH, ANNOTATIONS.data);
         expect(gbdtAccuracy).toBeGreaterThanOrEqual(reference - 0.01);
+        // The same remembered rows trained by the GPU trainer (the CPU one is `auto` on software adapters).
+        const g = await ConvpaintModel.create({ bundle: m.toBundle() }, { device: gpu(), weights: TEST_WEIGHTS, trainer: 'gpu', onWarning: () => undefined });
+        await g.train(IMAGE, ANNOTATIONS, { memoryMode: true, imgIds: 'test' });
+        const onGpu = (await g.segment(IMAGE)) as LabelImage;
+        gpuTrainedAccuracy = agreement(onGpu.data, TRUTH, ANNOTATIONS.data);
+        gpuCpuAgreement = agreement(onGpu.data, gbdt.data);
+        expect(gpuTrainedAccuracy).toBeGreaterThanOrEqual(gbdtAccuracy - 0.01);
+        expect(gpuCpuAgreement).toBeGreaterThanOrEqual(0.99);
+        g.dispose();
       }
-      console.log(`[e2e] ${c.alias}: reference ${reference.toFixed(4)}, RF ${rfAccuracy.toFixed(4)} (agreement ${rfAgreement.toFixed(4)}), GBDT ${gbdtAccuracy.toFixed(4)}`);
+      console.log(`[e2e] ${c.alias}: reference ${reference.toFixed(4)}, RF ${rfAccuracy.toFixed(4)} (agreement ${rfAgreement.toFixed(4)}), GBDT ${gbdtAccuracy.toFixed(4)}, GPU-trained GBDT ${gpuTrainedAccuracy.toFixed(4)} (agreement with the CPU-trained ${gpuCpuAgreement.toFixed(4)})`);
       expect(rf.shape).toEqual([384, 512]);
       expect(rfAccuracy).toBeGreaterThanOrEqual(reference - 0.01);
       expect(rfAgreement).toBeGreaterThanOrEqual(0.95);
