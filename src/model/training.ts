@@ -4,7 +4,7 @@
  * are sorted lexicographically before fitting, as the reference does (REFERENCE.md §5).
  */
 import type { TreeEnsemble } from '../core/tree-ensemble.js';
-import { trainGbdt } from '../classifiers/gbdt.js';
+import { trainGbdtParallel } from '../classifiers/gbdt-parallel.js';
 import { gpuGbdtUnsupported, trainGbdtGpu } from '../classifiers/gbdt-gpu.js';
 import type { GpuContext } from '../gpu/context.js';
 import { trainRandomForest } from '../classifiers/random-forest.js';
@@ -99,5 +99,5 @@ export async function fitClassifier(x: Float32Array, y: Int32Array, nFeatures: n
   if (useRf) return trainRandomForest(sorted.x, sorted.y, nFeatures, { nEstimators: 100, seed: 0, onProgress });
   const options = { iterations: settings.iterations, learningRate: settings.learningRate, depth: settings.depth, seed: 0, onProgress };
   if (place.kind === 'gpu' && gpuGbdtUnsupported(distinct.size, settings.depth) === null) return trainGbdtGpu(place.ctx, sorted.x, sorted.y, nFeatures, options);
-  return trainGbdt(sorted.x, sorted.y, nFeatures, options);
+  return trainGbdtParallel(sorted.x, sorted.y, nFeatures, options);
 }
