@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outFile = join(root, 'src', 'classifiers', 'workers.generated.ts');
-const entries = { GBDT_WORKER_SOURCE: 'src/classifiers/gbdt-worker.ts' };
+const entries = { GBDT_WORKER_SOURCE: 'src/classifiers/gbdt-worker.ts', RF_WORKER_SOURCE: 'src/classifiers/rf-worker.ts' };
 
 const parts = [];
 for (const [name, entry] of Object.entries(entries)) {

@@ -3,23 +3,24 @@
  * scribbled pixels of the bench scene at each size, 192 features, 4 classes):
  *
  * - GBDT train (100 trees, depth 5, lr 0.1: the `vgg` alias's defaults): the WGSL trainer
- *   (gbdt-gpu.ts) against the TypeScript trainer in the same rounds — they grow the same trees —
+ *   (gbdt-gpu.ts) against the TypeScript trainer on every core (gbdt-parallel.ts) in the same
+ *   rounds — they grow the same trees —
  *   with the histogram rate (row-feature updates per second: every row at level 0, the smaller
  *   children's rows later, × features) against the histogram ceilings of ceilings.ts.
- * - RF train (100 trees): TypeScript on the CPU — the same code on both paths, so there is no
- *   GPU/CPU ratio.
+ * - RF train (100 trees): TypeScript on every core (rf-parallel.ts) — the same code on both
+ *   paths, so there is no GPU/CPU ratio.
  * - forest eval ("GPU predict"): the trained GBDT (and the RF) evaluated over side² pixels of
  *   planar features on the GPU — tiles of the rows' features, each within one storage binding,
  *   all in one batch, labels included — against the CPU reference evaluator on one tile, scaled
  *   per pixel. Rate: pixels/s; ceiling: reading every pixel's features once at the measured
  *   GPU bandwidth.
  */
-import { trainGbdt } from '../../src/classifiers/gbdt.js';
+import { trainGbdtParallel } from '../../src/classifiers/gbdt-parallel.js';
 import { trainGbdtGpu } from '../../src/classifiers/gbdt-gpu.js';
 import type { ObliviousTrees } from '../../src/core/tree-ensemble.js';
 import type { TreeEnsemble } from '../../src/core/tree-ensemble.js';
 import { maxTreeDepth, treeCount } from '../../src/core/tree-ensemble.js';
-import { trainRandomForest } from '../../src/classifiers/random-forest.js';
+import { trainRandomForestParallel } from '../../src/classifiers/rf-parallel.js';
 import { sortRowsLexicographic } from '../../src/classifiers/rows.js';
 import type { GpuTensor } from '../../src/gpu/tensor.js';
 import { GpuEngine } from '../../src/engine/gpu-engine.js';
@@ -57,7 +58,8 @@ function subset(rows: Rows, n: number): Rows {
 }
 
 const GBDT_DEFAULTS = { iterations: 100, learningRate: 0.1, depth: 5, seed: 0 };
-export const trainGbdtDefault = (r: Rows) => trainGbdt(r.x, r.y, r.nFeatures, GBDT_DEFAULTS);
+/** The CPU trainers as the model runs them: on every core (the same trees as the one-thread trainers). */
+export const trainGbdtDefault = (r: Rows) => trainGbdtParallel(r.x, r.y, r.nFeatures, GBDT_DEFAULTS);
 const trainGbdtGpuDefault = (env: BenchEnv, r: Rows) => trainGbdtGpu(env.ctx, r.x, r.y, r.nFeatures, GBDT_DEFAULTS);
 
 /**
@@ -88,7 +90,7 @@ export function histogramUpdates(model: TreeEnsemble, r: Rows): number {
   }
   return rows * F;
 }
-const trainRfDefault = (r: Rows) => trainRandomForest(r.x, r.y, r.nFeatures, { nEstimators: 100, seed: 0 });
+const trainRfDefault = (r: Rows) => trainRandomForestParallel(r.x, r.y, r.nFeatures, { nEstimators: 100, seed: 0 });
 
 /** GBDT and RF training at each size; returns the results and the models trained at the first size. */
 export async function trainStages(env: BenchEnv, sizes: number[], which: Array<'gbdt' | 'rf'>): Promise<{ results: StageResult[]; models: Partial<Record<'gbdt' | 'rf', TreeEnsemble>> }> {
@@ -104,7 +106,7 @@ export async function trainStages(env: BenchEnv, sizes: number[], which: Array<'
       // Warm-up (JIT) on a slice. The prediction scales the last measured size (else the slice)
       // by rows^k: GBDT's histogram passes are ~linear in rows, RF's sorts and deeper trees are not.
       const slice = Math.min(n, 2000);
-      const warmMs = await timeOnce(() => (models[kind] ??= train(subset(rows, slice))));
+      const warmMs = await timeOnce(async () => (models[kind] ??= await train(subset(rows, slice))));
       const k = kind === 'gbdt' ? 1 : 1.5;
       const from = lastMeasured[kind] ?? { n: slice, ms: warmMs };
       // (The GBDT trains twice per round: the GPU trainer, then the CPU one, about as long.)
@@ -120,7 +122,7 @@ export async function trainStages(env: BenchEnv, sizes: number[], which: Array<'
       // The GBDT trains on both paths: the WGSL trainer (GPU column) and the TypeScript one.
       const gpuRun = kind === 'gbdt' ? async () => void (await trainGbdtGpuDefault(env, rows)) : null;
       if (gpuRun) await gpuRun(); // warm-up: the trainer's pipelines
-      const rounds = await measureRounds(env, gpuRun, async () => void (model = train(rows)));
+      const rounds = await measureRounds(env, gpuRun, async () => void (model = await train(rows)));
       if (side === sizes[0]) models[kind] = model!;
       const t = summary(rounds.cpu);
       lastMeasured[kind] = { n, ms: t.medianMs };

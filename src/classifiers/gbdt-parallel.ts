@@ -15,6 +15,8 @@ import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { GbdtRun, trainGbdt } from './gbdt.js';
 import type { GbdtOptions, RunArrays } from './gbdt.js';
 import type { ScanReply, WorkerInit, WorkerRequest } from './gbdt-protocol.js';
+import { availableCores, sharedArrays, sharedMemoryAvailable, startWorker } from './worker-channel.js';
+import type { WorkerChannel } from './worker-channel.js';
 import { betterSplit, FeatureScanner, leafTotals, leavesOfRows, partition, startTree } from './oblivious-grower.js';
 import type { BestSplit, GrownTree } from './oblivious-grower.js';
 import { GBDT_WORKER_SOURCE } from './workers.generated.js';
@@ -26,85 +28,6 @@ export const PARALLEL_MIN_CELLS = 200_000;
 export interface ParallelGbdtOptions extends GbdtOptions {
   /** Threads including this one; default: the machine's cores (at most 8). 1 = `trainGbdt`. */
   threads?: number;
-}
-
-/** The machine's logical cores (Node's availableParallelism, a browser's hardwareConcurrency), 1 if unknown. */
-export async function availableCores(): Promise<number> {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const specifier = 'node:os';
-    const os = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  return nav?.hardwareConcurrency ?? 1;
-}
-
-/** Whether this runtime can share memory with workers. */
-export function sharedMemoryAvailable(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined') return false;
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
-  return isolated !== false;
-}
-
-/** One worker behind a promise-based request/reply channel. */
-interface Channel {
-  send(message: WorkerRequest): void;
-  reply(): Promise<ScanReply>;
-  close(): void;
-}
-
-async function startWorker(): Promise<Channel> {
-  // Replies that arrive before anyone waits for them (a worker may finish its scan before this
-  // thread finishes its own) are queued, as are waiters before their reply.
-  const arrived: ScanReply[] = [];
-  const waiting: Array<{ resolve: (r: ScanReply) => void; reject: (e: Error) => void }> = [];
-  let failure: Error | null = null;
-  const fail = (e: Error) => {
-    failure = e;
-    for (const w of waiting.splice(0)) w.reject(e);
-  };
-  const onMessage = (m: ScanReply | { type: 'error'; message: string }) => {
-    if (m.type === 'error') return fail(new Error(`GBDT worker: ${m.message}`));
-    const w = waiting.shift();
-    if (w) w.resolve(m);
-    else arrived.push(m);
-  };
-  const onError = (e: unknown) => fail(e instanceof Error ? e : new Error(String(e)));
-  const reply = (): Promise<ScanReply> => {
-    const ready = arrived.shift();
-    if (ready) return Promise.resolve(ready);
-    if (failure) return Promise.reject(failure);
-    return new Promise<ScanReply>((resolve, reject) => waiting.push({ resolve, reject }));
-  };
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const specifier = 'node:worker_threads';
-    const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
-    const worker = new Worker(GBDT_WORKER_SOURCE, { eval: true });
-    let closing = false;
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', (code) => closing || fail(new Error(`GBDT worker exited (code ${code})`)));
-    return {
-      send: (m) => worker.postMessage(m),
-      reply,
-      close: () => {
-        closing = true;
-        void worker.terminate();
-      },
-    };
-  }
-  const url = URL.createObjectURL(new Blob([GBDT_WORKER_SOURCE], { type: 'text/javascript' }));
-  const worker = new Worker(url);
-  worker.onmessage = (e: MessageEvent) => onMessage(e.data);
-  worker.onerror = (e: ErrorEvent) => onError(new Error(e.message));
-  return {
-    send: (m) => worker.postMessage(m),
-    reply,
-    close: () => {
-      worker.terminate();
-      URL.revokeObjectURL(url);
-    },
-  };
 }
 
 /** Feature ranges [f0, f1) of about equal bins (the histogram work), one per thread. */
@@ -122,23 +45,6 @@ export function featureRanges(binOffset: Uint32Array, nFeatures: number, threads
   return ranges;
 }
 
-/** Typed arrays in shared memory, with their buffers kept for the workers. */
-function sharedArrays(): RunArrays & { buffers: Map<ArrayBufferView, SharedArrayBuffer> } {
-  const buffers = new Map<ArrayBufferView, SharedArrayBuffer>();
-  const make = <T extends ArrayBufferView>(Kind: new (b: SharedArrayBuffer) => T, bytes: number, length: number): T => {
-    const sab = new SharedArrayBuffer(Math.max(8, length * bytes));
-    const view = new Kind(sab);
-    buffers.set(view, sab);
-    return view;
-  };
-  return {
-    buffers,
-    u8: (n) => make(Uint8Array, 1, n),
-    u32: (n) => make(Uint32Array, 4, n),
-    f64: (n) => make(Float64Array, 8, n),
-  };
-}
-
 /**
  * Trains a GBDT on every core (see the module comment); the same model as `trainGbdt` with the
  * same rows and options.
@@ -150,9 +56,9 @@ export async function trainGbdtParallel(x: Float32Array, y: ArrayLike<number>, n
   const run = new GbdtRun(x, y, nFeatures, options, arrays);
   const { rows, opts } = run;
   const ranges = featureRanges(rows.binOffset, nFeatures, threads);
-  const workers: Channel[] = [];
+  const workers: Array<WorkerChannel<WorkerRequest, ScanReply>> = [];
   try {
-    for (let t = 1; t < ranges.length; t++) workers.push(await startWorker());
+    for (let t = 1; t < ranges.length; t++) workers.push(await startWorker<WorkerRequest, ScanReply>(GBDT_WORKER_SOURCE, 'GBDT worker'));
     const buffer = (view: ArrayBufferView) => arrays.buffers.get(view)!;
     workers.forEach((w, i) => {
       const init: WorkerInit = {

@@ -8,27 +8,7 @@ import { gbdtNoise } from './gbdt.js';
 import { FeatureScanner } from './oblivious-grower.js';
 import type { LevelRows } from './oblivious-grower.js';
 import type { ScanReply, WorkerInit, WorkerRequest } from './gbdt-protocol.js';
-
-interface Port {
-  post(message: ScanReply | { type: 'error'; message: string }): void;
-  listen(handler: (message: WorkerRequest) => void): void;
-}
-
-declare const require: (id: string) => { parentPort: { postMessage(m: unknown): void; on(event: 'message', h: (m: WorkerRequest) => void): void } };
-
-function port(): Port {
-  const g = globalThis as unknown as { process?: unknown; postMessage?: (m: unknown) => void; onmessage?: unknown };
-  if (g.process === undefined && typeof g.postMessage === 'function') {
-    return {
-      post: (m) => g.postMessage!(m),
-      listen: (h) => {
-        g.onmessage = (e: { data: WorkerRequest }) => h(e.data);
-      },
-    };
-  }
-  const { parentPort } = require('node:worker_threads');
-  return { post: (m) => parentPort.postMessage(m), listen: (h) => parentPort.on('message', h) };
-}
+import { workerPort } from './worker-port.js';
 
 function rowsOf(init: WorkerInit): LevelRows {
   return {
@@ -46,22 +26,18 @@ function rowsOf(init: WorkerInit): LevelRows {
   };
 }
 
-const channel = port();
+const channel = workerPort<WorkerRequest, ScanReply>();
 let scanner: FeatureScanner | null = null;
 let noiseKey = 0;
 
 channel.listen((message) => {
-  try {
-    if (message.type === 'init') {
-      scanner = new FeatureScanner(rowsOf(message), message.f0, message.f1, message.depth);
-      noiseKey = message.noiseKey;
-      return;
-    }
-    if (!scanner) throw new Error('GBDT worker: scan before init');
-    const { it, level, lambda, noiseScale } = message;
-    const best = scanner.scan(level, lambda, noiseScale, (l, f, b) => gbdtNoise(noiseKey, it, l, f, b));
-    channel.post({ type: 'best', ...best });
-  } catch (error) {
-    channel.post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  if (message.type === 'init') {
+    scanner = new FeatureScanner(rowsOf(message), message.f0, message.f1, message.depth);
+    noiseKey = message.noiseKey;
+    return;
   }
+  if (!scanner) throw new Error('GBDT worker: scan before init');
+  const { it, level, lambda, noiseScale } = message;
+  const best = scanner.scan(level, lambda, noiseScale, (l, f, b) => gbdtNoise(noiseKey, it, l, f, b));
+  channel.post({ type: 'best', ...best });
 });

@@ -48,11 +48,22 @@ export interface RankedRows {
   nClasses: number;
 }
 
-/** Ranks every feature's values (NaN is refused: scikit-learn 1.2 refuses it too). */
-export function rankRows(x: Float32Array, target: Uint32Array, nFeatures: number, nClasses: number): RankedRows {
+/**
+ * Ranks every feature's values (NaN is refused: scikit-learn 1.2 refuses it too). `make` may put
+ * the ranks and the distinct values (one flat array, each feature's a view of it) in shared memory.
+ */
+export function rankRows(
+  x: Float32Array,
+  target: Uint32Array,
+  nFeatures: number,
+  nClasses: number,
+  make: { u32: (n: number) => Uint32Array; f32: (n: number) => Float32Array } = { u32: (k) => new Uint32Array(k), f32: (k) => new Float32Array(k) },
+): RankedRows {
   const n = target.length;
-  const rank = new Uint32Array(n * nFeatures);
+  const rank = make.u32(n * nFeatures);
+  const flat = make.f32(n * nFeatures);
   const values: Float32Array[] = [];
+  let at = 0;
   const order = new Uint32Array(n);
   const column = new Float32Array(n);
   for (let f = 0; f < nFeatures; f++) {
@@ -70,7 +81,9 @@ export function rankRows(x: Float32Array, target: Uint32Array, nFeatures: number
       if (k === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
       r[order[k]] = distinct.length - 1;
     }
-    values.push(Float32Array.from(distinct));
+    flat.set(distinct, at);
+    values.push(flat.subarray(at, at + distinct.length));
+    at += distinct.length;
   }
   return { n, nFeatures, rank, values, target, nClasses };
 }
@@ -86,7 +99,7 @@ export interface GrownNodeTree {
 }
 
 /** Scratch buffers reused by every tree of one training run. */
-interface Scratch {
+export interface Scratch {
   weight: Uint32Array;
   rows: Uint32Array;
   keys: Float64Array;
@@ -96,7 +109,8 @@ interface Scratch {
   leftW: Float64Array;
 }
 
-function scratchFor(data: RankedRows): Scratch {
+/** Scratch buffers for growing trees on `data` (one set per thread). */
+export function scratchFor(data: RankedRows): Scratch {
   return {
     weight: new Uint32Array(data.n),
     rows: new Uint32Array(data.n),
@@ -106,6 +120,15 @@ function scratchFor(data: RankedRows): Scratch {
     classW: new Float64Array(data.nClasses),
     leftW: new Float64Array(data.nClasses),
   };
+}
+
+/** The forest options with their defaults, validated. */
+export function resolveForestOptions(options: RandomForestOptions, nFeatures: number): { nEstimators: number; seed: number; mtry: number } {
+  const nEstimators = options.nEstimators ?? 100;
+  if (!Number.isInteger(nEstimators) || nEstimators < 1) throw new ValueError(`random forest option nEstimators must be a positive integer, got ${nEstimators}`);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new ValueError(`random forest option seed must be an integer, got ${seed}`);
+  return { nEstimators, seed, mtry: candidateCount(options.maxFeatures, nFeatures) };
 }
 
 /** Resolves the `maxFeatures` option to a count in [1, F]. */
@@ -304,11 +327,7 @@ export function assembleForest(trees: readonly GrownNodeTree[], classes: Int32Ar
  * @returns an `rf` TreeEnsemble (postprocess `average`, leaf values = class fractions).
  */
 export function trainRandomForest(x: Float32Array, y: ArrayLike<number>, nFeatures: number, options: RandomForestOptions = {}): TreeEnsemble {
-  const nEstimators = options.nEstimators ?? 100;
-  if (!Number.isInteger(nEstimators) || nEstimators < 1) throw new ValueError(`random forest option nEstimators must be a positive integer, got ${nEstimators}`);
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new ValueError(`random forest option seed must be an integer, got ${seed}`);
-  const mtry = candidateCount(options.maxFeatures, nFeatures);
+  const { nEstimators, seed, mtry } = resolveForestOptions(options, nFeatures);
   const { classes, index } = checkTrainingRows(x, y, nFeatures);
   const data = rankRows(x, index, nFeatures, classes.length);
   const scratch = scratchFor(data);

@@ -7,7 +7,7 @@ import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { trainGbdtParallel } from '../classifiers/gbdt-parallel.js';
 import { gpuGbdtUnsupported, trainGbdtGpu } from '../classifiers/gbdt-gpu.js';
 import type { GpuContext } from '../gpu/context.js';
-import { trainRandomForest } from '../classifiers/random-forest.js';
+import { trainRandomForestParallel } from '../classifiers/rf-parallel.js';
 import { sortRowsLexicographic } from '../classifiers/rows.js';
 import type { Engine, ProgressSink, TrainingRows } from '../engine/engine.js';
 import { ValueError } from '../errors.js';
@@ -96,7 +96,7 @@ export async function fitClassifier(x: Float32Array, y: Int32Array, nFeatures: n
   if (distinct.size < 2) throw new ValueError(`Not enough classes found in the targets: only class ${[...distinct][0]} is annotated; at least two classes are needed.`);
   const sorted = sortRowsLexicographic(x, y, nFeatures);
   const onProgress = (p: { stage: string; done: number; total: number }) => report(p.stage, p.done, p.total);
-  if (useRf) return trainRandomForest(sorted.x, sorted.y, nFeatures, { nEstimators: 100, seed: 0, onProgress });
+  if (useRf) return trainRandomForestParallel(sorted.x, sorted.y, nFeatures, { nEstimators: 100, seed: 0, onProgress });
   const options = { iterations: settings.iterations, learningRate: settings.learningRate, depth: settings.depth, seed: 0, onProgress };
   if (place.kind === 'gpu' && gpuGbdtUnsupported(distinct.size, settings.depth) === null) return trainGbdtGpu(place.ctx, sorted.x, sorted.y, nFeatures, options);
   return trainGbdtParallel(sorted.x, sorted.y, nFeatures, options);
