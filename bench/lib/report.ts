@@ -133,7 +133,7 @@ export function markdown(r: BenchReport): string {
   }
   const warm = r.endToEnd.find((e) => e.warmup)?.warmup;
   lines.push('');
-  lines.push(`Pieces are timed in the same round (see bench/stages/end-to-end.ts); shares are of the median total.${warm ? ` Warm-up round (pipelines, JIT) at ${warm.side}²: ${fmtMs(warm.ms)}.` : ''} The CPU path's pieces are composed from the stage table's CPU reference times per pixel at the same size (its VGG pass is too slow to run whole here); its classifier time is the GPU path's, since training is the same CPU code on both.`);
+  lines.push(`Pieces are timed in the same round (see bench/stages/end-to-end.ts); shares are of the median total.${warm ? ` Warm-up round (pipelines, JIT) at ${warm.side}²: ${fmtMs(warm.ms)}.` : ''} The CPU path's pieces are composed from the stage table's CPU reference times per pixel at the same size (its VGG pass is too slow to run whole here); its classifier time is the GPU path's (on a software adapter both train with the CPU trainer on every core; on a GPU the GPU path trains there, so the composed CPU path is then optimistic).`);
   lines.push('');
   if (r.targets.length > 0) {
     lines.push('### Targets (issue 8; measured, never asserted in tests)');

@@ -1,8 +1,9 @@
 /**
  * End to end with the default model (`vgg`: features.0 at scalings 1, 2, 4 → 192 features; GBDT
  * 100 × depth 5): train on the bench scene's scribbles, then segment the whole image — the calls
- * ConvpaintModel.train and .segment make (prepare → GpuEngine.trainingRows → sort rows →
- * trainGbdt; prepare → GpuEngine.predict), made directly so each piece is timed:
+ * ConvpaintModel.train and .segment make (prepare → GpuEngine.trainingRows → fitClassifier, which
+ * sorts the rows and trains where `trainer: 'auto'` says; prepare → GpuEngine.predict), made
+ * directly so each piece is timed:
  *
  *   prepare · features (train) · classifier train · features (predict) · forest eval · labels
  *
@@ -13,11 +14,11 @@
  *
  * The CPU path is composed, not run (its VGG features would take minutes): the vgg extractor
  * stage's and the forest stage's CPU times per pixel at the same size, the training tiles' share
- * of the image, the same classifier time (training is CPU code on both paths).
+ * of the image, the same classifier time as the GPU path (see bench/lib/report.ts).
  */
 import type { TreeEnsemble } from '../../src/core/tree-ensemble.js';
-import { sortRowsLexicographic } from '../../src/classifiers/rows.js';
-import { trainGbdt } from '../../src/classifiers/gbdt.js';
+import { fitClassifier, trainerPlace } from '../../src/model/training.js';
+import { settingsOf } from '../../src/model/settings.js';
 import { totalFeatures } from '../../src/features/plan.js';
 import { paddedGeometry } from '../../src/engine/engine.js';
 import { GpuEngine } from '../../src/engine/gpu-engine.js';
@@ -68,13 +69,8 @@ async function oneRound(env: BenchEnv, m: AliasModel, scene: Scene): Promise<{ p
   const featuresTrain = clock() - t;
 
   t = clock();
-  const sorted = sortRowsLexicographic(rows.x, rows.y, rows.nFeatures);
-  const model = trainGbdt(sorted.x, sorted.y, rows.nFeatures, {
-    iterations: m.param.clf_iterations ?? 100,
-    learningRate: m.param.clf_learning_rate ?? 0.1,
-    depth: m.param.clf_depth ?? 5,
-    seed: 0,
-  });
+  // As ConvpaintModel.train: the trainer `auto` picks (GPU on hardware adapters, else every core).
+  const model = await fitClassifier(rows.x, rows.y, rows.nFeatures, settingsOf(m.param), false, trainerPlace('auto', env.ctx), () => undefined);
   const classifier = clock() - t;
 
   t = clock();
