@@ -5,7 +5,9 @@
 //    and SwiftShader (from Debian's chromium), selected with VK_ICD_FILENAMES; then the `big`
 //    project (test/**/*.big.test.ts: the 8192² image, minutes on software Vulkan) once, on the
 //    first driver whose adapter was found.
-// 3. the browser test (web/test/web.e2e.mjs): builds the web page, then drives it in Debian's
+// 3. the package check (scripts/package-check.mjs): npm pack, install in an empty folder,
+//    `npx convpaint demo` and a library import;
+// 4. the browser test (web/test/web.e2e.mjs): builds the web page, then drives it in Debian's
 //    headless Chromium with WebGPU on SwiftShader; its checks count like tests.
 // Each GPU run first prints the adapter it got; a missing driver or adapter fails the run (GPU
 // tests never skip). Ends with one summary line "N passed, N failed".
@@ -117,6 +119,18 @@ if (!onlyCpu) {
   if (wantBigProject && bigDriverEnv) {
     console.log(`\n=== Big-image GPU tests on ${bigDriverEnv.driver} (once: minutes on software Vulkan) ===`);
     runVitest(`big-${bigDriverEnv.driver}`, 'big', bigDriverEnv.env);
+  }
+}
+
+if (passThrough.length === 0) {
+  // The package as a user installs it: npm pack, install in an empty folder, npx convpaint demo.
+  console.log('\n=== Package: npm pack, install, npx convpaint demo, library import ===');
+  const res = spawnSync('node', ['scripts/package-check.mjs'], { cwd: root, stdio: 'inherit' });
+  if (res.status === 0) totals.passed += 1;
+  else {
+    ok = false;
+    totals.failed += 1;
+    console.error('run-tests: the package check failed');
   }
 }
 

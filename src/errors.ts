@@ -64,5 +64,8 @@ export class WeightsFormatError extends ConvpaintError {}
  */
 export class CheckpointFormatError extends ConvpaintError {}
 
+/** A file that cannot be read: missing, a directory, not permitted. The message names the path and why. */
+export class FileReadError extends ConvpaintError {}
+
 /** A download failed, or its bytes do not match the checksum its name promises. */
 export class DownloadError extends ConvpaintError {}

@@ -1,5 +1,5 @@
 /**
- * The benchmark's input: the reference's test photo (bench/data/convpaint-test/0000_img.png,
+ * The benchmark's input: the reference's test photo (sample/0000_img.png,
  * 512×384 RGB) as grey, with its scribbles (10,678 labelled pixels, 4 classes), mirrored out
  * (reflect-101, no seams) to side × side. At 1024² that gives ≈ 57k scribbled pixels.
  */
@@ -17,8 +17,8 @@ export interface Scene {
   source: string;
 }
 
-const DATA = new URL('../data/convpaint-test/', import.meta.url);
-export const SCENE_SOURCE = 'bench/data/convpaint-test/0000_img.png (grey) + 0000_scribbles_all_01500_w3.png, mirrored';
+const DATA = new URL('../../sample/', import.meta.url);
+export const SCENE_SOURCE = 'sample/0000_img.png (grey) + 0000_scribbles_all_01500_w3.png, mirrored';
 
 let base: { grey: Uint8Array; labels: Uint8Array; h: number; w: number } | null = null;
 

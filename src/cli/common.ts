@@ -43,7 +43,7 @@ export function addCommonOptions(cmd: Command): Command {
 export function addSourceOptions(cmd: Command, what: string): Command {
   return cmd
     .option('--alias <name>', `${what} from a standard model: vgg, vgg-m, vgg-l, gaussian, ilastik (default: vgg, which needs the VGG weights)`)
-    .option('--model <file>', `${what} from a model file: parameters (.yml, also written by napari-convpaint) or a trained bundle (.safetensors)`)
+    .option('--model <model>', `${what} from a model file: parameters (.yml, also written by napari-convpaint), a trained bundle (.safetensors), or the name given to \`convpaint train --out\``)
     .option('--fe <name>', `${what} from a feature extractor name (vgg16, gaussian_features, ilastik_2d), with --layers and --scalings`)
     .option('--layers <list>', 'with --fe: layers to use, comma-separated indices or names (e.g. 0,1 or features.0)')
     .option('--scalings <list>', 'with --fe: pyramid scalings, comma-separated (e.g. 1,2,4)')

@@ -1,6 +1,7 @@
 /**
  * `convpaint demo`: the whole workflow on the sample that ships with the repository
- * (bench/data/convpaint-test: an RGB photo, scribbles of four classes and the full ground truth).
+ * (sample/ in the package and the repository: an RGB photo, scribbles of four classes and the full
+ * ground truth).
  * It trains the `ilastik` filter bank — no downloaded weights, so it works on a machine that was
  * never online — with channel_mode rgb, segments the image, writes the segmentation, an overlay
  * and the model, and prints the accuracy against the ground truth.
@@ -20,7 +21,7 @@ import { CliError, EXIT, runAction } from './errors.js';
 import { Reporter } from './progress.js';
 
 /** The sample, found relative to this file: src/cli/ (tsx) and dist/cli/ (built) both work. */
-export const DEMO_DATA = fileURLToPath(new URL('../../bench/data/convpaint-test/', import.meta.url));
+export const DEMO_DATA = fileURLToPath(new URL('../../sample/', import.meta.url));
 export const DEMO_FILES = { image: '0000_img.png', scribbles: '0000_scribbles_all_01500_w3.png', truth: '0000_ground_truth.png' };
 
 interface DemoOptions {
@@ -49,7 +50,7 @@ async function demo(opts: DemoOptions): Promise<number> {
   const paths = Object.fromEntries(Object.entries(DEMO_FILES).map(([k, f]) => [k, join(opts.data, f)])) as typeof DEMO_FILES;
   const missing = Object.values(paths).filter((p) => !existsSync(p));
   if (missing.length > 0) {
-    throw new CliError(`the demo's sample is missing (${missing.join(', ')}); it ships with the git repository (bench/data/convpaint-test), or point --data at a copy`, EXIT.input);
+    throw new CliError(`the demo's sample is missing (${missing.join(', ')}); it ships with the package (sample/ beside dist/), or point --data at a copy`, EXIT.input);
   }
   const reporter = new Reporter({ quiet: opts.quiet, json: opts.json });
   const started = performance.now();

@@ -16,6 +16,7 @@ import {
   CheckpointFormatError,
   ConvpaintError,
   DeviceLostError,
+  FileReadError,
   GpuUnavailableError,
   GpuValidationError,
   ModelFormatError,
@@ -43,7 +44,7 @@ export class CliError extends Error {
 /** The exit code for an error thrown by the engine or the command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof ImageFormatError || error instanceof ShapeError) return EXIT.input;
+  if (error instanceof ImageFormatError || error instanceof ShapeError || error instanceof FileReadError) return EXIT.input;
   if (error instanceof GpuUnavailableError || error instanceof DeviceLostError || error instanceof GpuValidationError) return EXIT.gpu;
   if (
     error instanceof ValueError ||

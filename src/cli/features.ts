@@ -10,6 +10,7 @@ import { encodeFloatStack, writeAtomic } from '../io/image-write.js';
 import type { FloatImage } from '../model/convpaint-model.js';
 import { addCommonOptions, addSourceOptions, createModel, modelSource } from './common.js';
 import type { CommonOptions, SourceOptions } from './common.js';
+import { resolveModelFile } from './model-file.js';
 import { CliError, EXIT, runAction } from './errors.js';
 import { Reporter } from './progress.js';
 
@@ -34,6 +35,7 @@ export function registerFeaturesCommand(program: Command): void {
 async function features(imagePath: string, opts: FeaturesOptions): Promise<number> {
   if (!/\.tiff?$/i.test(opts.out)) throw new CliError(`--out must end in .tif or .tiff (features are written as float32 TIFF), got ${opts.out}`);
   if (existsSync(opts.out) && !opts.force) throw new CliError(`${opts.out} exists; pass --force to overwrite it`);
+  if (opts.model) opts.model = await resolveModelFile(opts.model, 'any', '--model');
   const source = modelSource(opts);
   const reporter = new Reporter({ quiet: opts.quiet, json: opts.json });
   const started = performance.now();

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { readBundle } from '../model/bundle.js';
 import { paramFromYaml } from '../model/param-yaml.js';
 import { PARAM_KEYS } from '../model/param.js';
+import { resolveModelFile } from './model-file.js';
 import { CliError, EXIT, runAction } from './errors.js';
 
 interface InfoOptions {
@@ -17,12 +18,13 @@ export function registerInfoCommand(program: Command): void {
   program
     .command('info')
     .description('show a model file: parameters, classes, number of features (no GPU needed)')
-    .argument('<model>', 'a trained bundle (.safetensors) or a parameter file (.yml)')
+    .argument('<model>', 'a trained bundle (.safetensors), a parameter file (.yml), or the name given to `convpaint train --out`')
     .option('--json', 'print the same as JSON')
     .action((path: string, opts: InfoOptions) => runAction(() => info(path, opts)));
 }
 
-async function info(path: string, opts: InfoOptions): Promise<number> {
+async function info(arg: string, opts: InfoOptions): Promise<number> {
+  const path = await resolveModelFile(arg, 'any', 'info');
   const lower = path.toLowerCase();
   let bytes: Buffer;
   try {

@@ -6,12 +6,17 @@ import { registerWeightsCommands } from './weights.js';
 import { registerImageCommands } from './image-commands.js';
 import { ConvpaintError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { runBehindChatterFilter } from './driver-chatter.js';
+
+const code = await runBehindChatterFilter(process.argv);
+if (code !== null) process.exit(code);
 
 const program = new Command();
 program
   .name('convpaint')
   .description('Interactive pixel classification (Convpaint) on WebGPU')
-  .version(VERSION);
+  .version(VERSION)
+  .option('--verbose', "also show the GPU driver's own notices (Dawn's adapter-limit warnings), which are hidden otherwise");
 
 program
   .command('gpu')

@@ -22,6 +22,7 @@ import type { ConvpaintModel, FloatImage, LabelImage, PredictionResult } from '.
 import type { ChannelMode } from '../prepare/dims.js';
 import { accuracy, addCommonOptions, collect, createModel, spatialShape } from './common.js';
 import type { CommonOptions } from './common.js';
+import { resolveModelFile } from './model-file.js';
 import { CliError, EXIT, errorMessage, exitCodeFor, runAction } from './errors.js';
 import { applyShard, expandInputs, parseShard, stemOf } from './inputs.js';
 import { Reporter } from './progress.js';
@@ -52,7 +53,7 @@ export function registerSegmentCommand(program: Command): void {
     .command('segment')
     .description('segment images with a trained model; writes <name>_segmentation.png (and probabilities, overlays) into --out')
     .argument('<inputs...>', 'image files, folders (their PNG/TIFF files) or quoted glob patterns (e.g. "data/**/*.tif")')
-    .requiredOption('--model <file>', 'a trained model bundle (.safetensors, from `convpaint train`)')
+    .requiredOption('--model <model>', 'a trained model: the bundle (.safetensors), the .yml beside it, or the name given to `convpaint train --out`')
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .option('--probas', 'also write <name>_probabilities.tif: float32, one page per class (and plane)')
     .option('--overlay', 'also write <name>_overlay.png: the image with translucent class colours')
@@ -76,9 +77,6 @@ Exit codes: 0 all written (or already there), 3/4/5 nothing could be done (input
 
 async function segment(inputArgs: string[], opts: SegmentOptions): Promise<number> {
   const shard = opts.shard ? parseShard(opts.shard) : null;
-  if (!opts.model.toLowerCase().endsWith('.safetensors')) {
-    throw new CliError(`--model must be a trained bundle (.safetensors) written by \`convpaint train\`; ${opts.model} is not (a .yml holds parameters only)`, EXIT.model);
-  }
   const expanded = expandInputs(inputArgs);
   const reporter = new Reporter({ quiet: opts.quiet, json: opts.json });
   for (const e of expanded.empty) reporter.warn(`${e}: no PNG or TIFF files there`);
@@ -93,14 +91,15 @@ async function segment(inputArgs: string[], opts: SegmentOptions): Promise<numbe
     if (other) throw new CliError(`${other} and ${f} would write the same outputs (${stemOf(f)}_…); segment them into different --out folders`);
     byStem.set(stemOf(f), f);
   }
+  const modelFile = await resolveModelFile(opts.model, 'bundle', '--model');
   const indices = applyShard(expanded.files.map((_, i) => i), shard);
   mkdirSync(opts.out, { recursive: true });
   const started = performance.now();
 
-  const model = await createModel({ modelPath: opts.model }, opts, reporter);
+  const model = await createModel({ modelPath: modelFile }, opts, reporter);
   const results: FileResult[] = [];
   try {
-    if (!model.classifier) throw new CliError(`${opts.model} holds no trained classifier`, EXIT.model);
+    if (!model.classifier) throw new CliError(`${modelFile} holds no trained classifier`, EXIT.model);
     if (opts.tile) model.setParam('tile_image', true);
     const mode = (model.getParam('channel_mode') ?? 'single') as ChannelMode;
     reporter.startFiles(indices.length);
@@ -128,7 +127,7 @@ async function segment(inputArgs: string[], opts: SegmentOptions): Promise<numbe
   reporter.info(`${written} written, ${skipped} skipped, ${failed.length} failed${shard ? ` (shard ${shard.index}/${shard.count}: ${indices.length} of ${expanded.files.length} inputs)` : ''}`);
   reporter.summary({
     command: 'segment',
-    model: opts.model,
+    model: modelFile,
     shard: shard ? `${shard.index}/${shard.count}` : null,
     files: results,
     written,

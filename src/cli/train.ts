@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { readImageFile, readLabelsFile } from '../io/image-read.js';
 import type { ImageArray } from '../io/image-read.js';
 import type { ChannelMode } from '../prepare/dims.js';
+import { resolveModelFile } from './model-file.js';
 import { CliError, EXIT, runAction } from './errors.js';
 import { addCommonOptions, addSourceOptions, checkLabelsFit, collect, createModel, modelSource, parsePositiveInt, parsePositiveNumber } from './common.js';
 import type { CommonOptions, SourceOptions } from './common.js';
@@ -43,7 +44,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--depth <n>', 'tree depth of the boosted trees (default 5)')
     .option('--lr <x>', 'learning rate of the boosted trees (default 0.1)')
     .option('--memory', 'keep the training pixels in the saved model, so that --continue can add to them later')
-    .option('--continue <model>', 'continue a model saved with --memory (.safetensors): new scribbles are added to the remembered ones');
+    .option('--continue <model>', 'continue a model saved with --memory (its bundle, .yml or name): new scribbles are added to the remembered ones');
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -63,9 +64,8 @@ async function train(opts: TrainOptions): Promise<number> {
     throw new CliError(`each --image needs its --scribbles: got ${opts.image.length} image(s) and ${opts.scribbles.length} scribble file(s)`);
   }
   if (opts.continue && (opts.alias || opts.model || opts.fe)) throw new CliError('--continue takes its parameters from that model: leave out --alias, --model and --fe');
-  if (opts.continue && !opts.continue.toLowerCase().endsWith('.safetensors')) {
-    throw new CliError(`--continue needs a trained bundle (.safetensors) saved with --memory, got ${opts.continue}`);
-  }
+  if (opts.continue) opts.continue = await resolveModelFile(opts.continue, 'bundle', '--continue');
+  if (opts.model) opts.model = await resolveModelFile(opts.model, 'any', '--model');
   const iterations = opts.iterations === undefined ? undefined : parsePositiveInt(opts.iterations, '--iterations');
   const depth = opts.depth === undefined ? undefined : parsePositiveInt(opts.depth, '--depth');
   const lr = opts.lr === undefined ? undefined : parsePositiveNumber(opts.lr, '--lr');

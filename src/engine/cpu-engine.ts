@@ -16,7 +16,7 @@ import type { Labels3D } from '../prepare/dims.js';
 import { concatRows, hostArray, paddedGeometry, pasteFeatures } from './engine.js';
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
-import { predictionTiles, referenceTileBlock, trainingTiles } from './tiling.js';
+import { predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import type { TileJob } from './tiling.js';
 
 /** Blocks bound the size of one tile's feature stack in JS memory. */
@@ -41,13 +41,13 @@ export class CpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
     const nFeatures = totalFeatures(fe, c, pyramid);
-    const tiles = trainingTiles(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, false, g.alignment));
+    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, false, g.alignment));
     const parts = tiles.map((t, i) => {
       const feats = this.tileFeatures(fe, padded, t, pyramid);
       progress?.('features', i + 1, tiles.length);
       return { x: gatherRows(feats, nFeatures, t.window.height * t.window.width, t.pixels), y: t.labels, coords: t.coords };
     });
-    return concatRows(parts, nFeatures);
+    return concatRows(parts, nFeatures, order);
   }
 
   async predict(fe: FeatureExtractor, model: TreeEnsemble, image: PreparedImage, pyramid: PyramidOptions, options: PredictOptions, progress?: ProgressSink): Promise<Prediction> {

@@ -66,18 +66,23 @@ export function paddedGeometry(fe: FeatureExtractor, pyramid: PyramidOptions, he
   };
 }
 
-/** Concatenates per-tile rows into one set. */
-export function concatRows(parts: Array<{ x: Float32Array; y: Int32Array; coords: Uint32Array }>, nFeatures: number): TrainingRows {
+/**
+ * Concatenates per-tile rows into one set; with `order` (TrainingPlan.order), row k of the
+ * concatenation goes to position order[k].
+ */
+export function concatRows(parts: Array<{ x: Float32Array; y: Int32Array; coords: Uint32Array }>, nFeatures: number, order: Uint32Array | null = null): TrainingRows {
   const n = parts.reduce((a, p) => a + p.y.length, 0);
   const x = new Float32Array(n * nFeatures);
   const y = new Int32Array(n);
   const coords = new Uint32Array(n);
   let at = 0;
   for (const p of parts) {
-    x.set(p.x, at * nFeatures);
-    y.set(p.y, at);
-    coords.set(p.coords, at);
-    at += p.y.length;
+    for (let i = 0; i < p.y.length; i++, at++) {
+      const to = order ? order[at] : at;
+      x.set(p.x.subarray(i * nFeatures, (i + 1) * nFeatures), to * nFeatures);
+      y[to] = p.y[i];
+      coords[to] = p.coords[i];
+    }
   }
   return { x, y, coords, nFeatures };
 }

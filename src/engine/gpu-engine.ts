@@ -29,7 +29,7 @@ import { concatRows, hostArray, paddedGeometry, pasteFeatures } from './engine.j
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
-import { autoBlockSize, predictionBands, predictionTiles, referenceTileBlock, trainingTiles } from './tiling.js';
+import { autoBlockSize, predictionBands, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
 
 /** Tiles recorded per submit: bounds command-buffer size and in-flight memory. */
@@ -103,7 +103,7 @@ export class GpuEngine implements Engine {
     const [c, , h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const nFeatures = totalFeatures(fe, c, pyramid);
-    const tiles = trainingTiles(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, g, false));
+    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, g, false));
     const reads: Array<Promise<Float32Array>> = [];
     await this.inBatches('training rows', tiles, (batch, t) => {
       const feats = this.tileFeatures(batch, fe, image, g, t, pyramid);
@@ -115,7 +115,7 @@ export class GpuEngine implements Engine {
       rows.dispose();
     }, GpuEngine.counter(progress, 'features', tiles.length));
     const xs = await Promise.all(reads);
-    return concatRows(tiles.map((t, i) => ({ x: xs[i], y: t.labels, coords: t.coords })), nFeatures);
+    return concatRows(tiles.map((t, i) => ({ x: xs[i], y: t.labels, coords: t.coords })), nFeatures, order);
   }
 
   private forestFor(model: TreeEnsemble): GpuForest {

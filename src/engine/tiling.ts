@@ -179,6 +179,42 @@ export function trainingTiles(labels: Labels3D, g: PaddedGeometry, byComponent: 
   return out;
 }
 
+/** Pixels of the padded tiles a plan computes features for. */
+export function tileArea(jobs: readonly TileJob[]): number {
+  return jobs.reduce((a, j) => a + (j.tile.y1 - j.tile.y0) * (j.tile.x1 - j.tile.x0), 0);
+}
+
+/** The training tiles to compute, and how their rows map to the rows of the reference's plan. */
+export interface TrainingPlan {
+  tiles: TrainingTile[];
+  /**
+   * When the tiles are not the reference's own plan: for each row of these tiles (in tile order),
+   * its position among the reference plan's rows — so the rows come out in the same order.
+   */
+  order: Uint32Array | null;
+}
+
+/**
+ * The reference's training tiles (`trainingTiles`) — or, when they would compute features for
+ * more pixels than blocks over the labelled region do (many small scribbles, each under its own
+ * halo: ilastik's is 40 pixels), those blocks. Features inside a kept region do not depend on the
+ * tile (the tiling invariance), so both plans give the same rows; `order` puts them in the
+ * reference plan's order.
+ */
+export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: boolean, block: number): TrainingPlan {
+  const reference = trainingTiles(labels, g, byComponent, block);
+  if (!byComponent) return { tiles: reference, order: null };
+  const blocks = trainingTiles(labels, g, false, block);
+  if (tileArea(blocks) >= tileArea(reference)) return { tiles: reference, order: null };
+  const position = new Map<number, number>();
+  let k = 0;
+  for (const t of reference) for (const c of t.coords) position.set(c, k++);
+  const order = new Uint32Array(k);
+  let i = 0;
+  for (const t of blocks) for (const c of t.coords) order[i++] = position.get(c)!;
+  return { tiles: blocks, order };
+}
+
 /**
  * Floats per pixel of the padded tile that an FE's pass holds besides the kept stack: its hooked
  * maps at their own strides (one channel series at a time; they are freed before the next), with

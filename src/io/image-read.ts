@@ -19,6 +19,7 @@ import type { DecodedPng } from 'fast-png';
 import { decode as decodeTiff } from 'tiff';
 import type { TiffIfd } from 'tiff';
 import { ConvpaintError } from '../errors.js';
+import { readFailure, readFileBytes } from './read-file.js';
 
 /** A file that cannot be read as an image: missing, unsupported, corrupt or inconsistent. */
 export class ImageFormatError extends ConvpaintError {}
@@ -101,13 +102,10 @@ export async function readLabelsFile(path: string): Promise<ImageArray> {
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
   try {
-    return new Uint8Array(await readFile(path));
+    return await readFileBytes(path, 'image');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : oneLine(error);
-    throw new ImageFormatError(`${path}: cannot read (${why})`);
+    throw new ImageFormatError(`${path}: cannot read (${readFailure((error as Error).cause ?? error)})`);
   }
 }
 

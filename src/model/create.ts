@@ -12,6 +12,7 @@ import { GpuEngine } from '../engine/gpu-engine.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import { createExtractor, getExtractorEntry } from '../features/registry.js';
 import { GpuContext } from '../gpu/context.js';
+import { readFileBytes } from '../io/read-file.js';
 import { aliasParam } from './aliases.js';
 import { readBundle } from './bundle.js';
 import type { BundleContents } from './bundle.js';
@@ -71,12 +72,12 @@ async function resolveSource(source: ModelSource): Promise<ResolvedSource> {
   if (!lower.endsWith('.yml') && !lower.endsWith('.safetensors')) {
     throw new ValueError(`Model path must end with ".yml" (parameters), ".safetensors" (a convpaint-webgpu bundle) or ".pkl" (not readable here); got ${modelPath}`);
   }
-  const { readFile } = await import('node:fs/promises');
+  const bytes = await readFileBytes(modelPath, 'model file');
   if (lower.endsWith('.safetensors')) {
-    const loaded = readBundle(new Uint8Array(await readFile(modelPath)), modelPath);
+    const loaded = readBundle(bytes, modelPath);
     return { start: loaded.param, overlayFeDefaults: false, loaded };
   }
-  const fromFile = paramFromYaml(await readFile(modelPath, 'utf8'), modelPath);
+  const fromFile = paramFromYaml(new TextDecoder().decode(bytes), modelPath);
   // As the reference's loader: missing keys come from the Convpaint defaults, not the FE's.
   const start = defaultParams();
   for (const [k, v] of fromFile) if (v !== null) start.set(k, v as never);

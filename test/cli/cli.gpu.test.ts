@@ -44,6 +44,11 @@ describe('train and segment on the GPU', () => {
     // With --json the human lines go to stderr; a well-formed run has no warnings among them.
     expect(cleanStderr(train.stderr)).toContain('trained ilastik_2d (168 features/pixel)');
     expect(cleanStderr(train.stderr)).not.toMatch(/warning|error/i);
+    // Dawn's adapter-limit notices are kept out of the output, and shown with --verbose.
+    expect(train.stderr).not.toMatch(/artificially reduced/);
+    const verbose = await runCli(['gpu', '--verbose']);
+    expectOk(verbose);
+    if (/llvmpipe|swiftshader/i.test(verbose.stdout)) expect(verbose.stderr).toMatch(/artificially reduced/);
 
     const plain = join(dir, 'seg-plain');
     const withProbas = join(dir, 'seg-probas');
@@ -105,7 +110,7 @@ describe('convpaint demo', () => {
       expect(summary.accuracy).toBeGreaterThanOrEqual(0.93);
 
       const seg = await readLabelsFile(join(out, 'segmentation.png'));
-      const truth = await readLabelsFile('bench/data/convpaint-test/0000_ground_truth.png');
+      const truth = await readLabelsFile('sample/0000_ground_truth.png');
       expect(seg.shape).toEqual([384, 512]);
       let right = 0;
       for (let i = 0; i < truth.data.length; i++) if (seg.data[i] === truth.data[i]) right++;

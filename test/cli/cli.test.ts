@@ -297,9 +297,30 @@ describe('errors: one line, a meaningful exit code', () => {
     const r = await runCli(['segment', '--model', tmp('junk.safetensors'), fx.grey, '--out', tmp('o'), ...CPU]);
     expect(r.code).toBe(4);
     expect(errorLines(r)).toHaveLength(1);
-    const yml = await runCli(['segment', '--model', `${model}.yml`, fx.grey, '--out', tmp('o'), ...CPU]);
+    // A .yml without a trained bundle beside it holds parameters only.
+    writeFileSync(tmp('params-only.yml'), readFileSync(`${model}.yml`));
+    const yml = await runCli(['segment', '--model', tmp('params-only.yml'), fx.grey, '--out', tmp('o'), ...CPU]);
     expect(yml.code).toBe(4);
-    expect(errorLines(yml)[0]).toMatch(/a \.yml holds parameters only/);
+    expect(errorLines(yml)[0]).toMatch(/holds parameters only, and there is no trained bundle .*params-only\.safetensors beside it/);
+  });
+
+  it('--model takes the name given to train --out, the .yml beside the bundle, or the bundle; a missing one exits 3', async () => {
+    const outputs: string[] = [];
+    for (const [i, arg] of [model, `${model}.yml`, `${model}.safetensors`].entries()) {
+      const r = await runCli(['segment', '--model', arg, fx.grey, '--out', tmp(`by-name-${i}`), ...CPU, '-q']);
+      expectOk(r);
+      outputs.push(readFileSync(join(tmp(`by-name-${i}`), 'scene_segmentation.png')).toString('base64'));
+    }
+    expect(new Set(outputs).size).toBe(1);
+    const info = await runCli(['info', model, '--json']);
+    expectOk(info);
+    expect(JSON.parse(info.stdout).file).toBe(`${model}.safetensors`);
+    const missing = await runCli(['segment', '--model', tmp('models/none'), fx.grey, '--out', tmp('o'), ...CPU]);
+    expect(missing.code).toBe(3);
+    expect(errorLines(missing)).toEqual([`convpaint: error: --model ${tmp('models/none')}: no model there (looked for ${tmp('models/none')}.safetensors)`]);
+    const gone = await runCli(['segment', '--model', tmp('models/none.safetensors'), fx.grey, '--out', tmp('o'), ...CPU]);
+    expect(gone.code).toBe(3);
+    expect(errorLines(gone)[0]).toMatch(/none\.safetensors: no such file/);
   });
 
   it('no WebGPU adapter with --device webgpu: exit 5 and the set-up hint', async () => {

@@ -68,9 +68,9 @@ describe('PNG', () => {
   });
 
   it('the bundled demo image is RGB [3, 384, 512]; its scribbles hold 0, 1, 49, 67, 91', async () => {
-    const img = await readImageFile('bench/data/convpaint-test/0000_img.png');
+    const img = await readImageFile('sample/0000_img.png');
     expect(img.shape).toEqual([3, 384, 512]);
-    const labels = await readLabelsFile('bench/data/convpaint-test/0000_scribbles_all_01500_w3.png');
+    const labels = await readLabelsFile('sample/0000_scribbles_all_01500_w3.png');
     expect(labels.shape).toEqual([384, 512]);
     expect([...new Set(labels.data)].sort((a, b) => a - b)).toEqual([0, 1, 49, 67, 91]);
   });

@@ -12,7 +12,7 @@ import type { FloatImage, LabelImage, PredictionResult } from '../../src/model/c
 import { settingsOf } from '../../src/model/settings.js';
 import { labelsFromProbabilities } from '../../src/postprocess/labels.js';
 import { Param } from '../../src/model/param.js';
-import { DisposedError, ModelFormatError, ShapeError, ValueError } from '../../src/errors.js';
+import { DisposedError, FileReadError, ModelFormatError, ShapeError, ValueError } from '../../src/errors.js';
 import { agreement, squareScene } from '../helpers/synthetic.js';
 import { majorityFilter } from '../../src/reference/labels.js';
 import { sharedPath } from '../helpers/data.js';
@@ -442,6 +442,11 @@ describe('saving and loading', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a model file that is missing is a FileReadError naming it', async () => {
+    await expect(ConvpaintModel.create({ modelPath: '/nonexistent/model.safetensors' }, CPU)).rejects.toThrow(FileReadError);
+    await expect(ConvpaintModel.create({ modelPath: '/nonexistent/model.yml' }, CPU)).rejects.toThrow(/model file \/nonexistent\/model\.yml: cannot read \(no such file\)/);
   });
 
   it('the golden .yml loads; a .pkl is refused with an explanation; a corrupt or newer bundle is refused', async () => {

@@ -9,6 +9,8 @@
  */
 import { encode as encodePng } from 'fast-png';
 import { saveWeightsBytes } from 'convpaint-webgpu';
+// The repository's one copy of the sample (sample/ at its root), emitted by Vite as an asset.
+import SAMPLE_IMAGE_URL from '../../sample/0000_img.png?url';
 import { Painter } from './canvas/painter';
 import { View, isTyping } from './canvas/view';
 import { openImageBytes, openImageFile, planeToRgba } from './image-open';
@@ -166,7 +168,7 @@ function showPlane(): void {
 
 async function openSample(): Promise<void> {
   status.busy('Loading the sample image…');
-  const response = await fetch('sample/sample.png');
+  const response = await fetch(SAMPLE_IMAGE_URL);
   if (!response.ok) throw new Error(`sample image: HTTP ${response.status}`);
   await openImage(await openImageBytes(new Uint8Array(await response.arrayBuffer()), 'sample.png'));
 }

@@ -252,7 +252,7 @@ async function main() {
     check('chromium present', false, `${CHROMIUM} missing: install Debian's chromium (scripts/setup-gpu.sh does)`);
     return;
   }
-  const truth = readLabels(join(dist, 'sample', 'sample_truth.png'));
+  const truth = readLabels(join(root, 'sample', '0000_ground_truth.png'));
   const paths = strokePaths(truth.data, truth.width, truth.height, Math.ceil(BRUSH / 2) + 3);
   const server = await serve(dist);
   const base = `http://127.0.0.1:${server.address().port}/`;
@@ -277,7 +277,7 @@ async function main() {
     });
 
     // A WebGPU adapter must exist before anything else means something.
-    await page.goto(`${base}sample/README.md`);
+    await page.goto(base);
     const adapter = await page.evaluate(async () => {
       if (!navigator.gpu) return null;
       const a = await navigator.gpu.requestAdapter();
@@ -348,7 +348,7 @@ async function main() {
 
     // The same scribbles through ConvpaintModel directly (Node, CPU engine): the figure to reach.
     const { ConvpaintModel } = await import('../../src/index.ts');
-    const img = decodePng(readFileSync(join(dist, 'sample', 'sample.png')));
+    const img = decodePng(readFileSync(join(root, 'sample', '0000_img.png')));
     const n = img.width * img.height;
     const planar = new Uint8Array(3 * n);
     for (let i = 0; i < n; i++) for (let ch = 0; ch < 3; ch++) planar[ch * n + i] = img.data[i * img.channels + ch];
