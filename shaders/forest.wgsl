@@ -10,7 +10,9 @@
 // Layout: features plane f, pixel p at feature_offset + f·feature_stride + p (planar [F, H, W]
 //   straight from the extractors). tree_offsets[t] = (first node, first leaf) of tree t relative
 //   to this chunk, tree_count + 1 entries. nodes[i] = (feature, bitcast border/threshold,
-//   bitcast left, bitcast right). leaf_values[(leaf_offset + leaf)·n_outputs + k].
+//   bitcast left, bitcast right). Leaf values are vec4s, leaf_stride of them per leaf (the
+//   outputs zero-padded to a multiple of 4): output k of leaf l is component k % 4 of
+//   leaf_values[l·leaf_stride + k / 4], so one tree's contribution to 4 outputs is one load.
 //   raw plane k (k = out_begin .. out_begin + out_count) at k·n_pixels + p.
 // Numerics: scores are summed in tree order in f32, starting from bias (first chunk) or from the
 //   previous chunk's sums, exactly as the CPU reference does.
@@ -32,10 +34,14 @@ struct Params {
   max_depth: u32,
   row_groups: u32,
   leaves_offset: u32,
+  leaf_stride: u32,
 }
 
-// Outputs accumulated in registers per dispatch (src/ops/forest.ts must use the same number).
+// Outputs accumulated in registers per dispatch (src/ops/forest.ts reads this line): two vec4
+// accumulators, named rather than an array — software drivers keep dynamically indexed private
+// arrays in memory, which cost more than the tree walk itself.
 const OUT_BLOCK: u32 = 8u;
+const_assert OUT_BLOCK == 8u;
 
 override WG_X: u32;
 
@@ -43,7 +49,7 @@ override WG_X: u32;
 @group(0) @binding(1) var<storage, read> features: array<f32>;
 @group(0) @binding(2) var<storage, read> tree_offsets: array<vec2<u32>>;
 @group(0) @binding(3) var<storage, read> nodes: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> leaf_values: array<f32>;
+@group(0) @binding(4) var<storage, read> leaf_values: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> raw: array<f32>;
 @group(0) @binding(6) var<storage, read_write> leaves: array<u32>;
@@ -79,14 +85,23 @@ fn node_leaf(t: u32, p: u32) -> u32 {
   return select(0u, u32(~child), child < 0);
 }
 
-// Sums leaves over the chunk's trees for outputs out_begin .. out_begin + out_count.
+// Sums leaves over the chunk's trees for outputs out_begin .. out_begin + out_count (≤ 8, with
+// out_begin a multiple of 8): components of the accumulators lo (outputs +0..3) and hi (+4..7).
 fn accumulate(p: u32, oblivious: bool) {
-  var acc: array<f32, OUT_BLOCK>;
   let n = params.n_pixels;
+  var lo = vec4<f32>(0.0);
+  var hi = vec4<f32>(0.0);
   for (var j = 0u; j < params.out_count; j++) {
     let k = params.out_begin + j;
-    acc[j] = select(raw[k * n + p], bias[k], params.first_chunk == 1u);
+    let start = select(raw[k * n + p], bias[k], params.first_chunk == 1u);
+    if (j < 4u) {
+      lo[j] = start;
+    } else {
+      hi[j - 4u] = start;
+    }
   }
+  let q = params.out_begin / 4u;
+  let two = params.out_count > 4u;
   for (var t = 0u; t < params.tree_count; t++) {
     var leaf: u32;
     if (oblivious) {
@@ -94,13 +109,14 @@ fn accumulate(p: u32, oblivious: bool) {
     } else {
       leaf = node_leaf(t, p);
     }
-    let v = (tree_offsets[t].y + leaf) * params.n_outputs + params.out_begin;
-    for (var j = 0u; j < params.out_count; j++) {
-      acc[j] += leaf_values[v + j];
+    let v = (tree_offsets[t].y + leaf) * params.leaf_stride + q;
+    lo += leaf_values[v];
+    if (two) {
+      hi += leaf_values[v + 1u];
     }
   }
   for (var j = 0u; j < params.out_count; j++) {
-    raw[(params.out_begin + j) * n + p] = acc[j];
+    raw[(params.out_begin + j) * n + p] = select(hi[j % 4u], lo[j % 4u], j < 4u);
   }
 }
 

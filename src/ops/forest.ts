@@ -46,7 +46,7 @@ export interface ForestChunk {
   readonly treeOffsets: GpuTensor;
   /** u32 [nodes, 4]: (feature, border/threshold bits, left, right). */
   readonly nodes: GpuTensor;
-  /** f32 [leaves · nOutputs]. */
+  /** f32 [leaves · leafStride(nOutputs) · 4]: each leaf's outputs zero-padded to whole vec4s. */
   readonly leafValues: GpuTensor;
 }
 
@@ -123,10 +123,24 @@ function treeSizes(model: TreeEnsemble): { nodes: Uint32Array; leaves: Uint32Arr
   return { nodes, leaves };
 }
 
+/** Vec4s per leaf in the GPU's leaf values: the outputs zero-padded to a multiple of 4. */
+export function leafStride(nOutputs: number): number {
+  return Math.ceil(nOutputs / 4);
+}
+
+/** Leaf values [leaves, D] → [leaves, leafStride(D) · 4], each leaf's outputs zero-padded. */
+export function padLeafValues(values: Float32Array, leaves: number, D: number): Float32Array {
+  const stride = leafStride(D) * 4;
+  if (stride === D) return values;
+  const out = new Float32Array(leaves * stride);
+  for (let l = 0; l < leaves; l++) out.set(values.subarray(l * D, (l + 1) * D), l * stride);
+  return out;
+}
+
 /** Groups consecutive trees so that no chunk buffer exceeds `limit` bytes. */
 function planChunks(model: TreeEnsemble, limit: number): Array<[number, number]> {
   const { nodes, leaves } = treeSizes(model);
-  const D = model.nOutputs;
+  const D = leafStride(model.nOutputs) * 4;
   const chunks: Array<[number, number]> = [];
   let begin = 0;
   let nodeBytes = 0;
@@ -206,7 +220,8 @@ export function uploadForest(ctx: GpuContext, model: TreeEnsemble, options: Uplo
       made.push(offsetsTensor);
       const nodesTensor = ctx.upload(u, [u.length / 4, 4], `${chunkLabel}/nodes`);
       made.push(nodesTensor);
-      const leafTensor = ctx.upload(model.leafValues.subarray(l0 * D, l1 * D), [(l1 - l0) * D], `${chunkLabel}/leaf-values`);
+      const padded = padLeafValues(model.leafValues.subarray(l0 * D, l1 * D), l1 - l0, D);
+      const leafTensor = ctx.upload(padded, [padded.length], `${chunkLabel}/leaf-values`);
       made.push(leafTensor);
       chunks.push({ treeBegin: t0, treeCount: t1 - t0, maxDepth, treeOffsets: offsetsTensor, nodes: nodesTensor, leafValues: leafTensor });
     }
@@ -252,6 +267,7 @@ function treeUniforms(n: number, chunk: ForestChunk, rowGroups: number, D: numbe
     max_depth: chunk.maxDepth,
     row_groups: rowGroups,
     leaves_offset: 0,
+    leaf_stride: leafStride(D),
   };
 }
 
