@@ -8,10 +8,12 @@
 //   computed once in f32 on the CPU and passed in, so GPU and CPU reference use the identical
 //   value. The dst may be a window of the full output: dst pixel (y, x) is full-size pixel
 //   (origin_y + y, origin_x + x) — the pyramid computes only the region it keeps.
-//   The src may likewise hold only rows [src_y0, src_y0 + rows) of a source src_h rows high
-//   (src_h stays the full height: it sets the edge clamp), so a huge image's probabilities can be
-//   restored band by band; the caller guarantees the band covers every row the window reads.
-// Layout: src plane p holds rows [src_y0, …) of [src_h, src_w] at src_offset + p·src_plane_stride; dst plane p is
+//   The src may likewise hold only rows [src_y0, src_y0 + rows) and columns [src_x0, src_x0 +
+//   src_row) of a source src_h × src_w (the full size: it sets the scale and the edge clamp), so
+//   a huge image's probabilities can be restored band by band, or one region of them; the caller
+//   guarantees the slice covers every source pixel the window reads.
+// Layout: src plane p holds rows [src_y0, …) × columns [src_x0, src_x0 + src_row) of
+//   [src_h, src_w], rows src_row apart, at src_offset + p·src_plane_stride; dst plane p is
 //   [dst_h, dst_w] at dst_offset + p·dst_plane_stride (strides let a caller write straight into
 //   its slot of a larger feature stack).
 // Bindings: 0 params (uniform), 1 src (read), 2 dst (read_write).
@@ -32,6 +34,9 @@ struct Params {
   dst_offset: u32,
   dst_plane_stride: u32,
   src_y0: u32,
+  src_x0: u32,
+  // Elements per stored source row: src_w unless the slice holds fewer columns.
+  src_row: u32,
 }
 
 override WG_X: u32;
@@ -42,7 +47,7 @@ override WG_Y: u32;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
 fn src_at(p: u32, y: u32, x: u32) -> f32 {
-  return src[params.src_offset + p * params.src_plane_stride + (y - params.src_y0) * params.src_w + x];
+  return src[params.src_offset + p * params.src_plane_stride + (y - params.src_y0) * params.src_row + (x - params.src_x0)];
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)

@@ -27,6 +27,7 @@ export type {
   LabelImage,
   FloatImage,
   ImageInput,
+  Region,
   TrainingRowsResult,
 } from './model/types.js';
 export type { TreeEnsemble } from './core/tree-ensemble.js';

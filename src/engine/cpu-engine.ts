@@ -11,12 +11,13 @@ import { predictCpu } from '../reference/forest.js';
 import { gatherRows } from '../reference/gather.js';
 import { cropTile, reflectPad } from '../reference/pad.js';
 import { extractPyramidCpu } from '../features/pyramid-cpu.js';
-import { classIndexFromProbabilities, restoreToInputSize } from '../postprocess/labels.js';
+import { classIndexFromProbabilities } from '../postprocess/labels.js';
+import { upsampleBilinear } from '../reference/resample.js';
 import type { Labels3D } from '../prepare/dims.js';
-import { concatRows, hostArray, paddedGeometry, pasteFeatures } from './engine.js';
+import { concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
-import { predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
+import { predictionBands, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import type { TileJob } from './tiling.js';
 
 /** Blocks bound the size of one tile's feature stack in JS memory. */
@@ -55,26 +56,41 @@ export class CpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
     const k = model.classes.length;
-    let probas: Float32Array = hostArray(Float32Array, k * z * h * w, 'the probabilities');
-    const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, options.tileImage, g.alignment));
-    jobs.forEach((job, i) => {
-      const feats = this.tileFeatures(fe, padded, job, pyramid);
-      const { height: wh, width: ww } = job.window;
-      const p = predictCpu(model, feats, 'planar').probas;
-      for (let kk = 0; kk < k; kk++) {
-        for (let y = 0; y < wh; y++) {
-          const from = kk * wh * ww + y * ww;
-          probas.set(p.subarray(from, from + ww), ((kk * z + job.z) * h + job.kept.y0 + y) * w + job.kept.x0);
-        }
-      }
-      progress?.('predict', i + 1, jobs.length);
-    });
     const [oh, ow] = options.outputSize ?? [h, w];
-    probas = restoreToInputSize(probas, k * z, [h, w], [oh, ow]);
-    const out: Prediction = { shape: [z, oh, ow] };
-    if (options.wantLabels) out.classIndex = classIndexFromProbabilities(probas, k, [z, oh, ow], options.smoothing);
-    if (options.wantProbas) out.probas = probas;
-    return out;
+    const halo = options.wantLabels && options.smoothing > 1 ? options.smoothing : 0;
+    // One band per plane (or the region): the same plan as the GPU engine's bands.
+    const bands = predictionBands(g, z, this.blockFor(fe, c, pyramid, options.tileImage, g.alignment), [oh, ow], oh, halo, options.region);
+    const result = predictionResult(k, z, [oh, ow], options);
+    const total = bands.reduce((n, b) => n + b.jobs.length, 0);
+    let done = 0;
+    for (const band of bands) {
+      const [s0, s1] = band.source;
+      const [sc0, sc1] = band.sourceCols;
+      const [e0, e1] = band.computed;
+      const [ec0, ec1] = band.computedCols;
+      const [sh, sw] = [s1 - s0, sc1 - sc0];
+      let probas: Float32Array = hostArray(Float32Array, k * sh * sw, 'the probabilities');
+      for (const job of band.jobs) {
+        const feats = this.tileFeatures(fe, padded, job, pyramid);
+        const { height: wh, width: ww } = job.window;
+        const p = predictCpu(model, feats, 'planar').probas;
+        for (let kk = 0; kk < k; kk++) {
+          for (let y = 0; y < wh; y++) {
+            const from = kk * wh * ww + y * ww;
+            probas.set(p.subarray(from, from + ww), (kk * sh + job.kept.y0 - s0 + y) * sw + job.kept.x0 - sc0);
+          }
+        }
+        progress?.('predict', ++done, total);
+      }
+      const [eh, ew] = [e1 - e0, ec1 - ec0];
+      if (oh !== h || ow !== w) {
+        probas = upsampleBilinear({ data: probas, shape: [k, sh, sw] }, oh, ow, { y0: e0, x0: ec0, height: eh, width: ew }, { y0: s0, fullHeight: h }, { x0: sc0, fullWidth: w }).data;
+      }
+      const paste = pasteInto(result, band, [e0, ec0], ew);
+      if (options.wantLabels) paste(result.classIndex!, classIndexFromProbabilities(probas, k, [1, eh, ew], options.smoothing), 0);
+      if (options.wantProbas) for (let kk = 0; kk < k; kk++) paste(result.probas!, probas.subarray(kk * eh * ew, (kk + 1) * eh * ew), kk);
+    }
+    return result;
   }
 
   async featureImage(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, tileImage: boolean, progress?: ProgressSink): Promise<Float32Array> {

@@ -11,7 +11,7 @@ import type { Labels3D } from '../prepare/dims.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { HostMemoryError } from '../errors.js';
 import { overallPaddings } from '../features/padding.js';
-import type { PaddedGeometry, TileJob } from './tiling.js';
+import type { OutputRegion, PaddedGeometry, TileJob } from './tiling.js';
 
 export interface TrainingRows {
   /** Row-major [n, F]. */
@@ -23,6 +23,8 @@ export interface TrainingRows {
 }
 
 export interface PredictOptions {
+  /** Only this rectangle of the output (a plane's window), as the whole-image result has it there. */
+  region?: OutputRegion;
   /** Use the reference's 1000-pixel blocks (`tile_image`); blocks are used anyway when needed. */
   tileImage: boolean;
   /** `seg_smoothening`: majority filter radius, applied when > 1. */
@@ -34,11 +36,42 @@ export interface PredictOptions {
 }
 
 export interface Prediction {
-  /** [K, Z, H, W] probabilities (classes in ascending class value order). */
+  /** [K, Z, H, W] probabilities (classes in ascending class value order); Z, H, W the region's when one was asked for. */
   probas?: Float32Array;
   /** [Z, H, W] class indices. */
   classIndex?: Uint32Array;
   shape: [number, number, number];
+  /** The output rectangle the arrays hold: the region, or every plane whole. */
+  origin: { z: number; y0: number; x0: number };
+}
+
+/** An empty result for the output of `options` (the region, or all `planes` of [oh, ow]). */
+export function predictionResult(classes: number, planes: number, [oh, ow]: readonly [number, number], options: PredictOptions): Prediction {
+  const r = options.region;
+  const shape: [number, number, number] = r ? [1, r.height, r.width] : [planes, oh, ow];
+  const out: Prediction = { shape, origin: r ? { z: r.z, y0: r.y0, x0: r.x0 } : { z: 0, y0: 0, x0: 0 } };
+  const size = shape[0] * shape[1] * shape[2];
+  if (options.wantProbas) out.probas = hostArray(Float32Array, classes * size, 'the probabilities');
+  if (options.wantLabels) out.classIndex = hostArray(Uint32Array, size, 'the labels');
+  return out;
+}
+
+/**
+ * A paster of one band's computed window into the result: `data` holds the window [rows, width]
+ * starting at output (row, col) = `start`; the band's own rows × columns go to plane `plane` of
+ * the result (a class plane for probabilities; 0 for labels).
+ */
+export function pasteInto(result: Prediction, band: { z: number; rows: [number, number]; cols: [number, number] }, [e0, ec0]: readonly [number, number], width: number) {
+  const [Z, RH, RW] = result.shape;
+  const { z: z0, y0, x0 } = result.origin;
+  return (target: Float32Array | Uint32Array, data: Float32Array | Uint32Array, plane: number) => {
+    const cw = band.cols[1] - band.cols[0];
+    for (let y = band.rows[0]; y < band.rows[1]; y++) {
+      const from = (y - e0) * width + (band.cols[0] - ec0);
+      const to = ((plane * Z + (band.z - z0)) * RH + (y - y0)) * RW + (band.cols[0] - x0);
+      target.set(data.subarray(from, from + cw), to);
+    }
+  };
 }
 
 export interface ProgressSink {

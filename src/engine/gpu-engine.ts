@@ -25,7 +25,7 @@ import { gatherRows } from '../ops/gather.js';
 import { crop } from '../ops/pad.js';
 import { labelsOnGpu, restoreOnGpu } from '../postprocess/labels.js';
 import type { Labels3D } from '../prepare/dims.js';
-import { concatRows, hostArray, paddedGeometry, pasteFeatures } from './engine.js';
+import { concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
@@ -134,10 +134,9 @@ export class GpuEngine implements Engine {
     const [oh, ow] = options.outputSize ?? [h, w];
     const halo = options.wantLabels && options.smoothing > 1 ? options.smoothing : 0;
     const block = this.blockFor(fe, c, pyramid, g, options.tileImage);
-    const bands = predictionBands(g, z, block, oh, bandRowsFor(this.budgetBytes, k, [h, w], [oh, ow], block, halo), halo);
-    const result: Prediction = { shape: [z, oh, ow] };
-    if (options.wantProbas) result.probas = hostArray(Float32Array, k * z * oh * ow, 'the probabilities');
-    if (options.wantLabels) result.classIndex = hostArray(Uint32Array, z * oh * ow, 'the labels');
+    const region = options.region;
+    const bands = predictionBands(g, z, block, [oh, ow], bandRowsFor(this.budgetBytes, k, [h, w], [oh, ow], block, halo), halo, region);
+    const result = predictionResult(k, z, [oh, ow], options);
     const submitted = GpuEngine.counter(progress, 'predict', bands.reduce((n, b) => n + b.jobs.length, 0));
     for (const band of bands) await this.predictBand(fe, forest, image, g, pyramid, band, [oh, ow], options, result, submitted);
     return result;
@@ -159,9 +158,11 @@ export class GpuEngine implements Engine {
     const { height: h, width: w } = g;
     const k = forest.model.classes.length;
     const [s0, s1] = band.source;
+    const [sc0, sc1] = band.sourceCols;
     const [e0, e1] = band.computed;
-    const [b0, b1] = band.rows;
-    let probas = this.ctx.tensor([k, s1 - s0, w], `probas z${band.z} rows ${s0}-${s1}`);
+    const [ec0, ec1] = band.computedCols;
+    const sw = sc1 - sc0;
+    let probas = this.ctx.tensor([k, s1 - s0, sw], `probas z${band.z} rows ${s0}-${s1} cols ${sc0}-${sc1}`);
     let labels: GpuTensor | null = null;
     try {
       await this.inBatches('predict', band.jobs, (batch, job) => {
@@ -170,33 +171,33 @@ export class GpuEngine implements Engine {
         feats.dispose();
         crop(batch, out.probas, { top: 0, bottom: 0, left: 0, right: 0 }, {
           tensor: probas,
-          offset: (job.kept.y0 - s0) * w + job.kept.x0,
-          planeStride: (s1 - s0) * w,
-          rowStride: w,
+          offset: (job.kept.y0 - s0) * sw + (job.kept.x0 - sc0),
+          planeStride: (s1 - s0) * sw,
+          rowStride: sw,
         });
         out.probas.dispose();
       }, submitted);
 
-      const batch = this.ctx.batch(`labels z${band.z} rows ${b0}-${b1}`);
+      const batch = this.ctx.batch(`labels z${band.z} rows ${band.rows[0]}-${band.rows[1]}`);
       if (oh !== h || ow !== w) {
-        const restored = restoreOnGpu(batch, probas, [oh, ow], { y0: e0, x0: 0, height: e1 - e0, width: ow }, { y0: s0, fullHeight: h });
+        const window = { y0: e0, x0: ec0, height: e1 - e0, width: ec1 - ec0 };
+        const restored = restoreOnGpu(batch, probas, [oh, ow], window, { y0: s0, fullHeight: h }, { x0: sc0, fullWidth: w });
         probas.dispose();
         probas = restored;
       }
+      // The computed window [e1 − e0, ec1 − ec0] is read whole (it exceeds the band only by the
+      // filter's halo) and the band's own rectangle pasted into the result on the host.
       const reads: Promise<void>[] = [];
-      // Rows [b0, b1) of the [*, e1 − e0, ow] band, pasted at plane z of the [*, Z, oh, ow] result.
-      const skip = (b0 - e0) * ow;
-      const count = (b1 - b0) * ow;
-      const planes = result.shape[0];
+      const paste = pasteInto(result, band, [e0, ec0], ec1 - ec0);
       if (options.wantLabels) {
         labels = labelsOnGpu(batch, probas, options.smoothing);
-        reads.push(batch.readU32(labels, skip, count).then((d) => result.classIndex!.set(d, (band.z * oh + b0) * ow)));
+        reads.push(batch.readU32(labels).then((d) => paste(result.classIndex!, d, 0)));
       }
       if (options.wantProbas) {
-        const bandSize = (e1 - e0) * ow;
-        for (let kk = 0; kk < k; kk++) {
-          reads.push(batch.read(probas, kk * bandSize + skip, count).then((d) => result.probas!.set(d, ((kk * planes + band.z) * oh + b0) * ow)));
-        }
+        const windowSize = (e1 - e0) * (ec1 - ec0);
+        reads.push(batch.read(probas).then((d) => {
+          for (let kk = 0; kk < k; kk++) paste(result.probas!, d.subarray(kk * windowSize, (kk + 1) * windowSize), kk);
+        }));
       }
       await batch.submit();
       await Promise.all(reads);

@@ -64,64 +64,82 @@ export function predictionTiles(g: PaddedGeometry, planes: number, block: number
   return jobs;
 }
 
-/** Blocks covering rows [y0, y1) of plane z, all columns; block rows start at y0. */
-function rowTiles(g: PaddedGeometry, z: number, y0: number, y1: number, block: number): TileJob[] {
+/** Blocks covering rows [y0, y1) × columns [x0, x1) of plane z; blocks start at (y0, x0). */
+function rowTiles(g: PaddedGeometry, z: number, y0: number, y1: number, block: number, x0 = 0, x1 = g.width): TileJob[] {
   const jobs: TileJob[] = [];
   for (let y = y0; y < y1; y += block) {
-    for (let x0 = 0; x0 < g.width; x0 += block) {
-      jobs.push(job(z, { y0: y, x0, y1: Math.min(y1, y + block), x1: Math.min(g.width, x0 + block) }, g));
+    for (let x = x0; x < x1; x += block) {
+      jobs.push(job(z, { y0: y, x0: x, y1: Math.min(y1, y + block), x1: Math.min(x1, x + block) }, g));
     }
   }
   return jobs;
 }
 
+/** A rectangle of plane z of the output (the input's size, after any image_downsample restore). */
+export interface OutputRegion {
+  z: number;
+  y0: number;
+  x0: number;
+  height: number;
+  width: number;
+}
+
 /**
- * One band of a prediction: output rows `rows` of plane z, delivered from probabilities over
- * `computed` (the band grown by the majority filter's radius, so the filter sees every neighbour
- * the whole image would give it), which are bilinearly restored from image rows `source` (the
- * same rows when there is no `image_downsample` to undo). `jobs` cover `source` × all columns.
+ * One band of a prediction: output rows `rows` × columns `cols` of plane z, delivered from
+ * probabilities over `computed` × `computedCols` (the band grown by the majority filter's radius,
+ * so the filter sees every neighbour the whole image would give it), which are bilinearly
+ * restored from image rows `source` × columns `sourceCols` (the same when there is no
+ * `image_downsample` to undo). `jobs` cover `source` × `sourceCols`.
  */
 export interface PredictionBand {
   z: number;
   rows: [number, number];
+  cols: [number, number];
   computed: [number, number];
+  computedCols: [number, number];
   source: [number, number];
+  sourceCols: [number, number];
   jobs: TileJob[];
 }
 
 /**
- * Cuts every plane's output into bands of `bandRows` output rows, so the probabilities and
- * labels of a huge image never need one buffer for the whole of it. With one band per plane the
- * tiles are exactly `predictionTiles`'; with several, the rows a band needs beyond its own (the
- * filter halo, the restore's neighbour rows) become thin extra tiles, recomputed — features
- * inside a tile's kept region do not depend on the tile, so every band sees the values the whole
- * image would have.
+ * Cuts the output into bands of `bandRows` output rows — of every plane, or of `region` only —
+ * so the probabilities and labels of a huge image never need one buffer for the whole of it. With
+ * one band per plane the tiles are exactly `predictionTiles`'; with several, the rows a band needs
+ * beyond its own (the filter halo, the restore's neighbour rows) become thin extra tiles,
+ * recomputed — features inside a tile's kept region do not depend on the tile, so every band (and
+ * every region) sees the values the whole image would have.
  */
 export function predictionBands(
   g: PaddedGeometry,
   planes: number,
   block: number,
-  outH: number,
+  [outH, outW]: readonly [number, number],
   bandRows: number,
   halo: number,
+  region?: OutputRegion,
 ): PredictionBand[] {
-  const restore = outH !== g.height;
-  const sourceOf = (r0: number, r1: number): [number, number] => {
-    if (!restore) return [r0, r1];
-    const [first, last] = sourceRowsRead('bilinear', g.height, outH, r0, r1 - r0);
+  const sourceOf = (size: number, out: number, r0: number, r1: number): [number, number] => {
+    if (out === size) return [r0, r1];
+    const [first, last] = sourceRowsRead('bilinear', size, out, r0, r1 - r0);
     return [first, last + 1];
   };
+  const cols: [number, number] = region ? [region.x0, region.x0 + region.width] : [0, outW];
+  const computedCols: [number, number] = [Math.max(0, cols[0] - halo), Math.min(outW, cols[1] + halo)];
+  const sourceCols = sourceOf(g.width, outW, ...computedCols);
+  const [y0, y1] = region ? [region.y0, region.y0 + region.height] : [0, outH];
   const bands: PredictionBand[] = [];
-  for (let z = 0; z < planes; z++) {
-    for (let b0 = 0; b0 < outH; b0 += bandRows) {
-      const rows: [number, number] = [b0, Math.min(outH, b0 + bandRows)];
+  for (let z = region ? region.z : 0; z < (region ? region.z + 1 : planes); z++) {
+    for (let b0 = y0; b0 < y1; b0 += bandRows) {
+      const rows: [number, number] = [b0, Math.min(y1, b0 + bandRows)];
       const computed: [number, number] = [Math.max(0, rows[0] - halo), Math.min(outH, rows[1] + halo)];
-      const source = sourceOf(...computed);
-      const core = sourceOf(...rows);
+      const source = sourceOf(g.height, outH, ...computed);
+      const core = sourceOf(g.height, outH, ...rows);
       // Block rows start at the band's own first row, so a plane in one band tiles exactly as
       // predictionTiles does, and halo rows are thin tiles of their own.
-      const jobs = [...rowTiles(g, z, source[0], core[0], block), ...rowTiles(g, z, core[0], core[1], block), ...rowTiles(g, z, core[1], source[1], block)];
-      bands.push({ z, rows, computed, source, jobs });
+      const tiles = (r0: number, r1: number) => rowTiles(g, z, r0, r1, block, ...sourceCols);
+      const jobs = [...tiles(source[0], core[0]), ...tiles(core[0], core[1]), ...tiles(core[1], source[1])];
+      bands.push({ z, rows, cols, computed, computedCols, source, sourceCols, jobs });
     }
   }
   return bands;

@@ -13,6 +13,7 @@
  */
 import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import type { Engine, ProgressSink } from '../engine/engine.js';
+import type { OutputRegion } from '../engine/tiling.js';
 import { DisposedError, ValueError } from '../errors.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import { totalFeatures } from '../features/plan.js';
@@ -40,6 +41,7 @@ import type {
   ModelSource,
   PredictCallOptions,
   PredictionResult,
+  Region,
   TrainOptions,
   TrainingRowsResult,
 } from './types.js';
@@ -288,17 +290,20 @@ export class ConvpaintModel {
     if (f !== this.numFeatures) {
       throw new ValueError(`Extracted features (${f}) have a different length than the classifier expects (${this.numFeatures}): the image's channels or the extractor settings differ from training.`);
     }
+    if (options.region && input.wasList) throw new ValueError('region: give one image, not a list (a region is a window of one image)');
     const results: ImagePrediction[] = [];
     for (const [i, img] of input.images.entries()) {
       const [oz, oh, ow] = input.originalSizes[i];
+      const region = options.region ? checkRegion(options.region, [oz, oh, ow]) : undefined;
       const pred = await this.engine.predict(this.fe, model, img, pyramid, {
         tileImage: settings.tileImage,
         smoothing: settings.smoothing,
         outputSize: [oh, ow],
         wantProbas,
         wantLabels,
+        region,
       }, this.progress('predict'));
-      results.push({ ...pred, shape: outputSpatialShape(input.ndim, input.channelMode, [oz, oh, ow]) });
+      results.push({ ...pred, shape: region ? [region.height, region.width] : outputSpatialShape(input.ndim, input.channelMode, [oz, oh, ow]) });
     }
     return results;
   }
@@ -425,4 +430,15 @@ export class ConvpaintModel {
 
 function warnTo(options: CreateOptions, message: string): void {
   (options.onWarning ?? ((m: string) => console.warn(`convpaint: ${m}`)))(message);
+}
+
+/** The engine's region for `r` on an image of [planes, height, width], or a ValueError naming what does not fit. */
+function checkRegion(r: Region, [planes, h, w]: readonly [number, number, number]): OutputRegion {
+  const plane = r.plane ?? 0;
+  const ints = [r.y, r.x, r.height, r.width, plane].every((v) => Number.isInteger(v));
+  if (!ints || r.y < 0 || r.x < 0 || r.height < 1 || r.width < 1 || r.y + r.height > h || r.x + r.width > w) {
+    throw new ValueError(`region ${JSON.stringify(r)} must be whole pixels inside the ${h}×${w} image (y + height ≤ ${h}, x + width ≤ ${w})`);
+  }
+  if (plane < 0 || plane >= planes) throw new ValueError(`region plane ${plane} is outside the image's ${planes} plane(s)`);
+  return { z: plane, y0: r.y, x0: r.x, height: r.height, width: r.width };
 }

@@ -76,6 +76,22 @@ export interface PredictCallOptions {
   inChannels?: number[];
   /** The image is normalised already. */
   skipNorm?: boolean;
+  /**
+   * Only this rectangle of the image (input pixels), for `segment`, `predictProbas` and `predict`
+   * of one image: the result is `[height, width]` (`[K, height, width]`), equal to the same
+   * window of the whole image's result, and only the tiles that cover it (with the halo the
+   * features and the smoothing need) are computed — what a viewer needs for what is on screen.
+   */
+  region?: Region;
+}
+
+/** A rectangle of an image: rows [y, y + height), columns [x, x + width) of plane `plane` (stacks; default 0). */
+export interface Region {
+  y: number;
+  x: number;
+  height: number;
+  width: number;
+  plane?: number;
 }
 
 /** A segmentation: class values with the input's spatial shape ([H, W] or [Z, H, W]). */

@@ -3,8 +3,8 @@ import { ShapeError } from '../errors.js';
 import type { GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { resampleScale, sliceGeometry } from '../reference/resample.js';
-import type { OutputWindow, SourceRows } from '../reference/resample.js';
+import { resampleScale, sliceColumns, sliceGeometry } from '../reference/resample.js';
+import type { OutputWindow, SourceCols, SourceRows } from '../reference/resample.js';
 import { grid2d, tensorGeometry, WG_2D } from './geometry.js';
 
 /** Up-sampling rule: `nearest` (fe_order 0) or `bilinear` (fe_order ≥ 1, and the image_downsample restore). */
@@ -40,6 +40,8 @@ export interface ResampleOptions {
   window?: OutputWindow;
   /** The source holds only these rows of a taller source (a band of a huge image). */
   rows?: SourceRows;
+  /** The source holds only these columns of a wider source (a region of an image). */
+  cols?: SourceCols;
   label?: string;
 }
 
@@ -71,6 +73,7 @@ export function resample(
     throw new ShapeError(`resample: window ${JSON.stringify(win)} is outside the ${outH}×${outW} output`);
   }
   const { fullH, y0: srcY0 } = sliceGeometry(g.height, options.rows, outH, win, mode);
+  const { fullW, x0: srcX0 } = sliceColumns(g.width, options.cols, outW, win, mode);
   const planeSize = win.height * win.width;
   const target = options.target;
   const dst = target?.tensor ?? batch.tensor(options.source ? [planes, win.height, win.width] : [...g.lead, win.height, win.width], label);
@@ -84,11 +87,11 @@ export function resample(
     uniforms: {
       planes,
       src_h: fullH,
-      src_w: g.width,
+      src_w: fullW,
       dst_h: win.height,
       dst_w: win.width,
       scale_h: resampleScale(fullH, outH),
-      scale_w: resampleScale(g.width, outW),
+      scale_w: resampleScale(fullW, outW),
       origin_y: win.y0,
       origin_x: win.x0,
       src_offset: first * g.height * g.width,
@@ -96,6 +99,8 @@ export function resample(
       dst_offset: offset,
       dst_plane_stride: planeStride,
       src_y0: srcY0,
+      src_x0: srcX0,
+      src_row: g.width,
     },
     bindings: { src, dst },
     workgroups: grid2d(win.width, win.height, planes),

@@ -12,7 +12,7 @@ import type { GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { argmaxClasses as argmaxGpu, majorityFilter as majorityGpu } from '../ops/labels.js';
 import { resample } from '../ops/resample.js';
-import type { OutputWindow } from '../reference/resample.js';
+import type { OutputWindow, SourceCols, SourceRows } from '../reference/resample.js';
 import { argmaxClasses, majorityFilter } from '../reference/labels.js';
 import { upsampleBilinear } from '../reference/resample.js';
 import { ShapeError } from '../errors.js';
@@ -81,10 +81,10 @@ export function labelsOnGpu(batch: GpuBatch, probas: GpuTensor, smoothing: numbe
 }
 
 /**
- * The GPU twin of `restoreToInputSize` for one band: rows `window` of the [K, oh, ow] restored
- * probabilities, bilinear from a [K, s1 − s0, w] tensor that holds source rows [s0, s1) of an
- * image `fullHeight` rows high. The caller disposes both tensors.
+ * The GPU twin of `restoreToInputSize` for one band: the `window` of the [K, oh, ow] restored
+ * probabilities, bilinear from a tensor that holds source rows `rows` (and columns `cols`) of the
+ * image. The caller disposes both tensors.
  */
-export function restoreOnGpu(batch: GpuBatch, probas: GpuTensor, [oh, ow]: readonly [number, number], window: OutputWindow, rows: { y0: number; fullHeight: number }): GpuTensor {
-  return resample(batch, probas, oh, ow, 'bilinear', { window, rows, label: 'probas/restored' });
+export function restoreOnGpu(batch: GpuBatch, probas: GpuTensor, [oh, ow]: readonly [number, number], window: OutputWindow, rows: SourceRows, cols?: SourceCols): GpuTensor {
+  return resample(batch, probas, oh, ow, 'bilinear', { window, rows, cols, label: 'probas/restored' });
 }

@@ -39,7 +39,13 @@ export interface SourceRows {
   fullHeight: number;
 }
 
-/** The source rows [first, last] that output rows [y0, y0 + height) of an outH-row output read. */
+/** Which columns of the source a slice holds: its own w columns are columns [x0, x0 + w) of a source `fullWidth` wide. */
+export interface SourceCols {
+  x0: number;
+  fullWidth: number;
+}
+
+/** The source rows [first, last] that output rows [y0, y0 + height) of an outH-row output read (columns likewise). */
 export function sourceRowsRead(mode: 'nearest' | 'bilinear', srcH: number, outH: number, y0: number, height: number): [number, number] {
   const scale = resampleScale(srcH, outH);
   if (mode === 'nearest') {
@@ -55,12 +61,23 @@ export function sourceRowsRead(mode: 'nearest' | 'bilinear', srcH: number, outH:
  * window reads. Shared with src/ops/resample.ts, which validates the same way before dispatching.
  */
 export function sliceGeometry(h: number, rows: SourceRows | undefined, outH: number, win: OutputWindow, mode: 'nearest' | 'bilinear'): { fullH: number; y0: number } {
-  if (!rows) return { fullH: h, y0: 0 };
-  const [first, last] = sourceRowsRead(mode, rows.fullHeight, outH, win.y0, win.height);
-  if (!Number.isInteger(rows.y0) || rows.y0 < 0 || rows.y0 + h > rows.fullHeight || first < rows.y0 || last >= rows.y0 + h) {
-    throw new ShapeError(`resample: source rows [${rows.y0}, ${rows.y0 + h}) of ${rows.fullHeight} do not cover rows [${first}, ${last}] that output rows [${win.y0}, ${win.y0 + win.height}) read`);
+  const { full, start } = sliceAxis('rows', h, rows && { start: rows.y0, full: rows.fullHeight }, outH, win.y0, win.height, mode);
+  return { fullH: full, y0: start };
+}
+
+/** `sliceGeometry` for columns: the full source width and the slice's first column. */
+export function sliceColumns(w: number, cols: SourceCols | undefined, outW: number, win: OutputWindow, mode: 'nearest' | 'bilinear'): { fullW: number; x0: number } {
+  const { full, start } = sliceAxis('columns', w, cols && { start: cols.x0, full: cols.fullWidth }, outW, win.x0, win.width, mode);
+  return { fullW: full, x0: start };
+}
+
+function sliceAxis(what: string, size: number, slice: { start: number; full: number } | undefined, out: number, winStart: number, winSize: number, mode: 'nearest' | 'bilinear'): { full: number; start: number } {
+  if (!slice) return { full: size, start: 0 };
+  const [first, last] = sourceRowsRead(mode, slice.full, out, winStart, winSize);
+  if (!Number.isInteger(slice.start) || slice.start < 0 || slice.start + size > slice.full || first < slice.start || last >= slice.start + size) {
+    throw new ShapeError(`resample: source ${what} [${slice.start}, ${slice.start + size}) of ${slice.full} do not cover ${what} [${first}, ${last}] that output ${what} [${winStart}, ${winStart + winSize}) read`);
   }
-  return { fullH: rows.fullHeight, y0: rows.y0 };
+  return { full: slice.full, start: slice.start };
 }
 
 function fullWindow(outH: number, outW: number, window?: OutputWindow): OutputWindow {
@@ -68,19 +85,20 @@ function fullWindow(outH: number, outW: number, window?: OutputWindow): OutputWi
 }
 
 /** Nearest-neighbour up-sampling of each plane to outH × outW (or the `window` of it), as torch's `nearest` (CPU reference of resample.wgsl). */
-export function upsampleNearest(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows): Planar {
+export function upsampleNearest(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows, cols?: SourceCols): Planar {
   const { planes, height: h, width: w } = planeGeometry(src.shape, 'resample input');
   checkSizes(h, w, outH, outW);
   const win = fullWindow(outH, outW, window);
   const { fullH, y0: sliceY0 } = sliceGeometry(h, rows, outH, win, 'nearest');
+  const { fullW, x0: sliceX0 } = sliceColumns(w, cols, outW, win, 'nearest');
   const sh = resampleScale(fullH, outH);
-  const sw = resampleScale(w, outW);
+  const sw = resampleScale(fullW, outW);
   const out = planar([...src.shape.slice(0, -2), win.height, win.width]);
   for (let p = 0; p < planes; p++) {
     for (let y = 0; y < win.height; y++) {
       const sy = Math.min(Math.floor(Math.fround((y + win.y0) * sh)), fullH - 1) - sliceY0;
       for (let x = 0; x < win.width; x++) {
-        const sx = Math.min(Math.floor(Math.fround((x + win.x0) * sw)), w - 1);
+        const sx = Math.min(Math.floor(Math.fround((x + win.x0) * sw)), fullW - 1) - sliceX0;
         out.data[(p * win.height + y) * win.width + x] = src.data[(p * h + sy) * w + sx];
       }
     }
@@ -97,16 +115,20 @@ function sourceCoordinate(dst: number, scale: number, size: number): { i0: numbe
 }
 
 /** Bilinear resampling of each plane to outH × outW (or the `window` of it), half-pixel centres as torch's align_corners=False (CPU reference of resample.wgsl). */
-export function upsampleBilinear(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows): Planar {
+export function upsampleBilinear(src: Planar, outH: number, outW: number, window?: OutputWindow, rows?: SourceRows, columns?: SourceCols): Planar {
   const { planes, height: h, width: w } = planeGeometry(src.shape, 'resample input');
   checkSizes(h, w, outH, outW);
   const win = fullWindow(outH, outW, window);
   const { fullH, y0: sliceY0 } = sliceGeometry(h, rows, outH, win, 'bilinear');
+  const { fullW, x0: sliceX0 } = sliceColumns(w, columns, outW, win, 'bilinear');
   const sh = resampleScale(fullH, outH);
-  const sw = resampleScale(w, outW);
+  const sw = resampleScale(fullW, outW);
   const out = planar([...src.shape.slice(0, -2), win.height, win.width]);
   const f = Math.fround;
-  const cols = Array.from({ length: win.width }, (_, x) => sourceCoordinate(x + win.x0, sw, w));
+  const cols = Array.from({ length: win.width }, (_, x) => {
+    const c = sourceCoordinate(x + win.x0, sw, fullW);
+    return { i0: c.i0 - sliceX0, i1: c.i1 - sliceX0, lambda: c.lambda };
+  });
   for (let p = 0; p < planes; p++) {
     const base = p * h * w;
     for (let y = 0; y < win.height; y++) {

@@ -66,7 +66,7 @@ describe('cutPaddedTile', () => {
 describe('prediction bands', () => {
   it('one band per plane tiles exactly as the whole-image plan', () => {
     const g = geometry(50, 70, 6);
-    const bands = predictionBands(g, 2, 16, 50, 50, 2);
+    const bands = predictionBands(g, 2, 16, [50, 70], 50, 2);
     expect(bands.map((b) => [b.z, b.rows, b.computed, b.source])).toEqual([
       [0, [0, 50], [0, 50], [0, 50]],
       [1, [0, 50], [0, 50], [0, 50]],
@@ -83,7 +83,7 @@ describe('prediction bands', () => {
       [61, 183, 40, 1, 16],
     ]) {
       const g = geometry(h, 40, 5);
-      const bands = predictionBands(g, 1, block, outH, bandRows, halo);
+      const bands = predictionBands(g, 1, block, [outH, (40 * outH) / h], bandRows, halo);
       const delivered = new Uint8Array(outH);
       for (const b of bands) {
         for (let y = b.rows[0]; y < b.rows[1]; y++) delivered[y]++;

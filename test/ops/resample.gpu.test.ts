@@ -128,6 +128,42 @@ describe('upsampling: GPU vs CPU reference', () => {
     }
   });
 
+  it('reads a region of source rows and columns (one region of an image restored), identical to the whole', async () => {
+    const ctx = gpu();
+    const coins = loadCoins();
+    const [h, w] = [75, 96];
+    const whole = { data: coins.data.slice(0, h * w), shape: [1, h, w] };
+    const [oh, ow] = [300, 384];
+    for (const mode of ['nearest', 'bilinear'] as const) {
+      for (const window of [
+        { y0: 40, x0: 100, height: 57, width: 70 },
+        { y0: 0, x0: 0, height: 20, width: 33 },
+        { y0: 250, x0: 320, height: 50, width: 64 },
+      ]) {
+        const [r0, r1] = ref.sourceRowsRead(mode, h, oh, window.y0, window.height);
+        const [c0, c1] = ref.sourceRowsRead(mode, w, ow, window.x0, window.width);
+        const sh = r1 + 1 - r0;
+        const sw = c1 + 1 - c0;
+        const region = new Float32Array(sh * sw);
+        for (let y = 0; y < sh; y++) region.set(whole.data.subarray((r0 + y) * w + c0, (r0 + y) * w + c0 + sw), y * sw);
+        const rows = { y0: r0, fullHeight: h };
+        const cols = { x0: c0, fullWidth: w };
+        const expected = REF[mode](whole, oh, ow, window);
+        expectClose(REF[mode]({ data: region, shape: [1, sh, sw] }, oh, ow, window, rows, cols).data, expected.data, EXACT, expected.shape, `${mode} reference region`);
+        const src = ctx.upload(region, [1, sh, sw], 'region');
+        const batch = ctx.batch('region');
+        const out = resample(batch, src, oh, ow, mode, { window, rows, cols });
+        const result = batch.read(out);
+        await batch.submit();
+        expectClose(await result, expected.data, { atol: TOL[mode].atol * 255, rtol: TOL[mode].rtol }, expected.shape, `${mode} region ${JSON.stringify(window)}`);
+        // A region one column short of what the window reads is refused.
+        expect(() => resample(ctx.batch('short'), src, oh, ow, mode, { window, rows, cols: { x0: c0 + 1, fullWidth: w } })).toThrow(/columns/);
+        src.dispose();
+        out.dispose();
+      }
+    }
+  });
+
   it('reads a sub-range of source planes', async () => {
     const ctx = gpu();
     const data = randomFloats(4 * 2 * 3, 6);
