@@ -31,6 +31,7 @@ export type {
   TrainingRowsResult,
 } from './model/types.js';
 export type { TreeEnsemble } from './core/tree-ensemble.js';
+export type { FeatureCacheStats } from './engine/feature-cache.js';
 
 // Parameters, their YAML, the standard models
 export { Param, PARAM_KEYS, FE_KEYS, validateParam, convpaintDefaults } from './model/param.js';

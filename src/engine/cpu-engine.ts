@@ -18,6 +18,7 @@ import { concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predic
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { predictionBands, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
+import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import type { TileJob } from './tiling.js';
 
 /** Blocks bound the size of one tile's feature stack in JS memory. */
@@ -25,6 +26,12 @@ const CPU_BLOCK_BYTES = 256 * 2 ** 20;
 
 export class CpuEngine implements Engine {
   readonly kind = 'cpu' as const;
+  /** Tile features kept between calls (feature-cache.ts); off with 0 bytes. */
+  readonly features: FeatureCache<Float32Array>;
+
+  constructor(cacheBytes = 0) {
+    this.features = new FeatureCache<Float32Array>(cacheBytes, () => undefined);
+  }
 
   private blockFor(fe: FeatureExtractor, channels: number, pyramid: PyramidOptions, tileImage: boolean, alignment: number): number {
     const f = totalFeatures(fe, channels, pyramid);
@@ -33,8 +40,18 @@ export class CpuEngine implements Engine {
     return tileImage ? Math.min(side, referenceTileBlock(alignment)) : side;
   }
 
-  private tileFeatures(fe: FeatureExtractor, padded: { data: Float32Array; shape: number[] }, job: TileJob, pyramid: PyramidOptions): Float32Array {
-    return extractPyramidCpu(fe, cropTile(padded, job.z, job.tile), pyramid, job.window).data;
+  /** A tile's features, from the cache when `imageKey` is given and it holds them (then kept there if they fit). */
+  private tileFeatures(fe: FeatureExtractor, padded: { data: Float32Array; shape: number[] }, job: TileJob, pyramid: PyramidOptions, imageKey: string | null = null): Float32Array {
+    const key = imageKey === null ? null : tileKey(imageKey, fe, pyramid, job);
+    const cached = key === null ? undefined : this.features.get(key);
+    if (cached) return cached;
+    const feats = extractPyramidCpu(fe, cropTile(padded, job.z, job.tile), pyramid, job.window).data;
+    if (key !== null && this.features.accepts(feats.byteLength)) this.features.put(key, feats, feats.byteLength);
+    return feats;
+  }
+
+  private imageKey(image: PreparedImage): string | null {
+    return this.features.budgetBytes > 0 ? imageFingerprint(image) : null;
   }
 
   async trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows> {
@@ -42,9 +59,10 @@ export class CpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
     const nFeatures = totalFeatures(fe, c, pyramid);
-    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, false, g.alignment));
+    const imageKey = this.imageKey(image);
+    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, false, g.alignment), imageKey !== null);
     const parts = tiles.map((t, i) => {
-      const feats = this.tileFeatures(fe, padded, t, pyramid);
+      const feats = this.tileFeatures(fe, padded, t, pyramid, imageKey);
       progress?.('features', i + 1, tiles.length);
       return { x: gatherRows(feats, nFeatures, t.window.height * t.window.width, t.pixels), y: t.labels, coords: t.coords };
     });
@@ -61,6 +79,7 @@ export class CpuEngine implements Engine {
     // One band per plane (or the region): the same plan as the GPU engine's bands.
     const bands = predictionBands(g, z, this.blockFor(fe, c, pyramid, options.tileImage, g.alignment), [oh, ow], oh, halo, options.region);
     const result = predictionResult(k, z, [oh, ow], options);
+    const imageKey = this.imageKey(image);
     const total = bands.reduce((n, b) => n + b.jobs.length, 0);
     let done = 0;
     for (const band of bands) {
@@ -71,7 +90,7 @@ export class CpuEngine implements Engine {
       const [sh, sw] = [s1 - s0, sc1 - sc0];
       let probas: Float32Array = hostArray(Float32Array, k * sh * sw, 'the probabilities');
       for (const job of band.jobs) {
-        const feats = this.tileFeatures(fe, padded, job, pyramid);
+        const feats = this.tileFeatures(fe, padded, job, pyramid, imageKey);
         const { height: wh, width: ww } = job.window;
         const p = predictCpu(model, feats, 'planar').probas;
         for (let kk = 0; kk < k; kk++) {
@@ -82,11 +101,13 @@ export class CpuEngine implements Engine {
         }
         progress?.('predict', ++done, total);
       }
-      const [eh, ew] = [e1 - e0, ec1 - ec0];
+      // As the GPU engine: the restored computed window, or without a restore all that was computed.
+      let [eh, ew, origin] = [sh, sw, [s0, sc0] as [number, number]];
       if (oh !== h || ow !== w) {
+        [eh, ew, origin] = [e1 - e0, ec1 - ec0, [e0, ec0]];
         probas = upsampleBilinear({ data: probas, shape: [k, sh, sw] }, oh, ow, { y0: e0, x0: ec0, height: eh, width: ew }, { y0: s0, fullHeight: h }, { x0: sc0, fullWidth: w }).data;
       }
-      const paste = pasteInto(result, band, [e0, ec0], ew);
+      const paste = pasteInto(result, band, origin, ew);
       if (options.wantLabels) paste(result.classIndex!, classIndexFromProbabilities(probas, k, [1, eh, ew], options.smoothing), 0);
       if (options.wantProbas) for (let kk = 0; kk < k; kk++) paste(result.probas!, probas.subarray(kk * eh * ew, (kk + 1) * eh * ew), kk);
     }
@@ -107,5 +128,7 @@ export class CpuEngine implements Engine {
     return out;
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.features.clear();
+  }
 }

@@ -12,6 +12,7 @@ import type { PreparedImage } from '../prepare/prepare.js';
 import { HostMemoryError } from '../errors.js';
 import { overallPaddings } from '../features/padding.js';
 import type { OutputRegion, PaddedGeometry, TileJob } from './tiling.js';
+import type { FeatureCacheStats } from './feature-cache.js';
 
 export interface TrainingRows {
   /** Row-major [n, F]. */
@@ -80,6 +81,8 @@ export interface ProgressSink {
 
 export interface Engine {
   readonly kind: 'webgpu' | 'cpu';
+  /** Tile features kept between calls. */
+  readonly features: { stats(): FeatureCacheStats; clear(): void };
   trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows>;
   predict(fe: FeatureExtractor, model: TreeEnsemble, image: PreparedImage, pyramid: PyramidOptions, options: PredictOptions, progress?: ProgressSink): Promise<Prediction>;
   /** [F, Z, H, W] features of the whole image. */

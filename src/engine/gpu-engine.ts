@@ -29,6 +29,7 @@ import { concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predic
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
+import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import { autoBlockSize, predictionBands, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
 
@@ -58,25 +59,47 @@ export function bandRowsFor(budgetBytes: number, classes: number, [h, w]: [numbe
 export class GpuEngine implements Engine {
   readonly kind = 'webgpu' as const;
   private forestCache: { model: TreeEnsemble; gpu: GpuForest } | null = null;
+  /** Tile features kept between calls (feature-cache.ts); off with 0 bytes. */
+  readonly features: FeatureCache<GpuTensor>;
 
   constructor(
     private readonly ctx: GpuContext,
     /** Bytes one tile's buffers may use (≤ the device's binding limit). */
     private readonly budgetBytes: number,
-  ) {}
+    /** Bytes of tile features kept between calls (0: none). */
+    cacheBytes = 0,
+  ) {
+    this.features = new FeatureCache<GpuTensor>(cacheBytes, (t) => t.dispose());
+  }
+
+  /** The image's cache key when features are cached, else null (no fingerprint to compute). */
+  private imageKey(image: PreparedImage): string | null {
+    return this.features.budgetBytes > 0 ? imageFingerprint(image) : null;
+  }
 
   private blockFor(fe: FeatureExtractor, channels: number, pyramid: PyramidOptions, g: PaddedGeometry, tileImage: boolean): number {
     const auto = autoBlockSize(fe, channels, pyramid, g, this.budgetBytes);
     return tileImage ? Math.min(auto, referenceTileBlock(g.alignment)) : auto;
   }
 
-  private tileFeatures(batch: GpuBatch, fe: FeatureExtractor, image: PreparedImage, g: PaddedGeometry, job: TileJob, pyramid: PyramidOptions): GpuTensor {
+  /**
+   * The features of one tile: from the cache (with `imageKey`) or computed — and then cached if
+   * they fit. `release()` after recording the tile's last use: it disposes what is not cached.
+   */
+  private tileFeatures(batch: GpuBatch, fe: FeatureExtractor, image: PreparedImage, g: PaddedGeometry, job: TileJob, pyramid: PyramidOptions, imageKey: string | null): { feats: GpuTensor; release: () => void } {
+    const key = imageKey === null ? null : tileKey(imageKey, fe, pyramid, job);
+    const cached = key === null ? undefined : this.features.get(key);
+    if (cached) return { feats: cached, release: () => undefined };
     const { tile } = job;
     const tileData = cutPaddedTile(image, g.pads, job.z, tile);
     const input = batch.upload(tileData, [image.shape[0], 1, tile.y1 - tile.y0, tile.x1 - tile.x0], `tile z${job.z} y${job.kept.y0} x${job.kept.x0}`);
     const feats = extractPyramidGpu(batch, fe, input, pyramid, job.window);
     input.dispose();
-    return feats;
+    if (key !== null && this.features.accepts(feats.byteLength)) {
+      this.features.put(key, feats, feats.byteLength);
+      return { feats, release: () => undefined };
+    }
+    return { feats, release: () => feats.dispose() };
   }
 
   /** Runs `record` for every item, submitting every TILES_PER_SUBMIT items; `submitted(n)` after each submit of n items. */
@@ -103,14 +126,17 @@ export class GpuEngine implements Engine {
     const [c, , h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const nFeatures = totalFeatures(fe, c, pyramid);
-    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, g, false));
+    const imageKey = this.imageKey(image);
+    // With a feature cache, train on the prediction grid's tiles: what training computes, the
+    // next segmentation of the image reuses, and rows of tiles already seen cost no features.
+    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, g, false), imageKey !== null);
     const reads: Array<Promise<Float32Array>> = [];
     await this.inBatches('training rows', tiles, (batch, t) => {
-      const feats = this.tileFeatures(batch, fe, image, g, t, pyramid);
+      const { feats, release } = this.tileFeatures(batch, fe, image, g, t, pyramid, imageKey);
       const idx = batch.upload(t.pixels, [t.pixels.length], 'pixels');
       const rows = gatherRows(batch, feats, idx);
       reads.push(batch.read(rows));
-      feats.dispose();
+      release();
       idx.dispose();
       rows.dispose();
     }, GpuEngine.counter(progress, 'features', tiles.length));
@@ -138,7 +164,8 @@ export class GpuEngine implements Engine {
     const bands = predictionBands(g, z, block, [oh, ow], bandRowsFor(this.budgetBytes, k, [h, w], [oh, ow], block, halo), halo, region);
     const result = predictionResult(k, z, [oh, ow], options);
     const submitted = GpuEngine.counter(progress, 'predict', bands.reduce((n, b) => n + b.jobs.length, 0));
-    for (const band of bands) await this.predictBand(fe, forest, image, g, pyramid, band, [oh, ow], options, result, submitted);
+    const imageKey = this.imageKey(image);
+    for (const band of bands) await this.predictBand(fe, forest, image, g, pyramid, band, [oh, ow], options, result, submitted, imageKey);
     return result;
   }
 
@@ -154,6 +181,7 @@ export class GpuEngine implements Engine {
     options: PredictOptions,
     result: Prediction,
     submitted: (count: number) => void,
+    imageKey: string | null,
   ): Promise<void> {
     const { height: h, width: w } = g;
     const k = forest.model.classes.length;
@@ -166,9 +194,9 @@ export class GpuEngine implements Engine {
     let labels: GpuTensor | null = null;
     try {
       await this.inBatches('predict', band.jobs, (batch, job) => {
-        const feats = this.tileFeatures(batch, fe, image, g, job, pyramid);
+        const { feats, release } = this.tileFeatures(batch, fe, image, g, job, pyramid, imageKey);
         const out = predictForest(batch, forest, feats);
-        feats.dispose();
+        release();
         crop(batch, out.probas, { top: 0, bottom: 0, left: 0, right: 0 }, {
           tensor: probas,
           offset: (job.kept.y0 - s0) * sw + (job.kept.x0 - sc0),
@@ -179,22 +207,28 @@ export class GpuEngine implements Engine {
       }, submitted);
 
       const batch = this.ctx.batch(`labels z${band.z} rows ${band.rows[0]}-${band.rows[1]}`);
+      // Labels come from the computed window (restored) or, without a restore, from everything
+      // computed (a region's whole tiles: only more true neighbours for the filter). That window
+      // is read whole — it exceeds the band by the filter's halo and tile margins — and the band's
+      // own rectangle is pasted into the result on the host.
+      let origin: [number, number] = [s0, sc0];
+      let width = sw;
       if (oh !== h || ow !== w) {
         const window = { y0: e0, x0: ec0, height: e1 - e0, width: ec1 - ec0 };
         const restored = restoreOnGpu(batch, probas, [oh, ow], window, { y0: s0, fullHeight: h }, { x0: sc0, fullWidth: w });
         probas.dispose();
         probas = restored;
+        origin = [e0, ec0];
+        width = ec1 - ec0;
       }
-      // The computed window [e1 − e0, ec1 − ec0] is read whole (it exceeds the band only by the
-      // filter's halo) and the band's own rectangle pasted into the result on the host.
       const reads: Promise<void>[] = [];
-      const paste = pasteInto(result, band, [e0, ec0], ec1 - ec0);
+      const paste = pasteInto(result, band, origin, width);
       if (options.wantLabels) {
         labels = labelsOnGpu(batch, probas, options.smoothing);
         reads.push(batch.readU32(labels).then((d) => paste(result.classIndex!, d, 0)));
       }
       if (options.wantProbas) {
-        const windowSize = (e1 - e0) * (ec1 - ec0);
+        const windowSize = probas.size / k;
         reads.push(batch.read(probas).then((d) => {
           for (let kk = 0; kk < k; kk++) paste(result.probas!, d.subarray(kk * windowSize, (kk + 1) * windowSize), kk);
         }));
@@ -214,10 +248,11 @@ export class GpuEngine implements Engine {
     const out = hostArray(Float32Array, f * z * h * w, 'the feature image');
     const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, g, tileImage));
     const pastes: Promise<void>[] = [];
+    const imageKey = this.imageKey(image);
     await this.inBatches('feature image', jobs, (batch, job) => {
-      const feats = this.tileFeatures(batch, fe, image, g, job, pyramid);
+      const { feats, release } = this.tileFeatures(batch, fe, image, g, job, pyramid, imageKey);
       pastes.push(batch.read(feats).then((d) => pasteFeatures(out, d, f, [z, h, w], job)));
-      feats.dispose();
+      release();
     }, GpuEngine.counter(progress, 'features', jobs.length));
     await Promise.all(pastes);
     return out;
@@ -226,5 +261,6 @@ export class GpuEngine implements Engine {
   dispose(): void {
     this.forestCache?.gpu.dispose();
     this.forestCache = null;
+    this.features.clear();
   }
 }

@@ -103,8 +103,9 @@ export interface PredictionBand {
 }
 
 /**
- * Cuts the output into bands of `bandRows` output rows — of every plane, or of `region` only —
- * so the probabilities and labels of a huge image never need one buffer for the whole of it. With
+ * Cuts the output into bands of `bandRows` output rows, so the probabilities and labels of a
+ * huge image never need one buffer for the whole of it; or gives the one band of `region` (a
+ * window of one plane, small enough for one band). With
  * one band per plane the tiles are exactly `predictionTiles`'; with several, the rows a band needs
  * beyond its own (the filter halo, the restore's neighbour rows) become thin extra tiles,
  * recomputed — features inside a tile's kept region do not depend on the tile, so every band (and
@@ -128,8 +129,24 @@ export function predictionBands(
   const computedCols: [number, number] = [Math.max(0, cols[0] - halo), Math.min(outW, cols[1] + halo)];
   const sourceCols = sourceOf(g.width, outW, ...computedCols);
   const [y0, y1] = region ? [region.y0, region.y0 + region.height] : [0, outH];
+  if (region) {
+    // A region's tiles are the whole-image plan's blocks that meet it (its source grown to block
+    // boundaries), so the features of a region and of the whole image are the same tiles — what a
+    // feature cache needs to serve one from the other. A tall region comes in bands too.
+    const grow = (range: [number, number], size: number): [number, number] => [Math.floor(range[0] / block) * block, Math.min(size, Math.ceil(range[1] / block) * block)];
+    const srcCols = grow(sourceCols, g.width);
+    const out: PredictionBand[] = [];
+    for (let b0 = y0; b0 < y1; b0 += bandRows) {
+      const rows: [number, number] = [b0, Math.min(y1, b0 + bandRows)];
+      const computed: [number, number] = [Math.max(0, rows[0] - halo), Math.min(outH, rows[1] + halo)];
+      const source = grow(sourceOf(g.height, outH, ...computed), g.height);
+      const jobs = rowTiles(g, region.z, source[0], source[1], block, ...srcCols);
+      out.push({ z: region.z, rows, cols, computed, computedCols, source, sourceCols: srcCols, jobs });
+    }
+    return out;
+  }
   const bands: PredictionBand[] = [];
-  for (let z = region ? region.z : 0; z < (region ? region.z + 1 : planes); z++) {
+  for (let z = 0; z < planes; z++) {
     for (let b0 = y0; b0 < y1; b0 += bandRows) {
       const rows: [number, number] = [b0, Math.min(y1, b0 + bandRows)];
       const computed: [number, number] = [Math.max(0, rows[0] - halo), Math.min(outH, rows[1] + halo)];
@@ -217,13 +234,12 @@ export interface TrainingPlan {
  * more pixels than blocks over the labelled region do (many small scribbles, each under its own
  * halo: ilastik's is 40 pixels), those blocks. Features inside a kept region do not depend on the
  * tile (the tiling invariance), so both plans give the same rows; `order` puts them in the
- * reference plan's order.
+ * reference plan's order. With `grid`, always the prediction grid's blocks (`gridTrainingTiles`).
  */
-export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: boolean, block: number): TrainingPlan {
+export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: boolean, block: number, grid = false): TrainingPlan {
   const reference = trainingTiles(labels, g, byComponent, block);
-  if (!byComponent) return { tiles: reference, order: null };
-  const blocks = trainingTiles(labels, g, false, block);
-  if (tileArea(blocks) >= tileArea(reference)) return { tiles: reference, order: null };
+  const blocks = grid ? gridTrainingTiles(labels, g, block) : byComponent ? trainingTiles(labels, g, false, block) : null;
+  if (!blocks || (!grid && tileArea(blocks) >= tileArea(reference))) return { tiles: reference, order: null };
   const position = new Map<number, number>();
   let k = 0;
   for (const t of reference) for (const c of t.coords) position.set(c, k++);
@@ -231,6 +247,34 @@ export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: b
   let i = 0;
   for (const t of blocks) for (const c of t.coords) order[i++] = position.get(c)!;
   return { tiles: blocks, order };
+}
+
+/**
+ * Training tiles on the prediction plan's grid (`predictionTiles` with the same block): the
+ * blocks that hold labelled pixels, so a feature cache filled by training serves prediction and
+ * the other way round (`trainingPlan(…, grid = true)` orders their rows as the reference plan).
+ */
+export function gridTrainingTiles(labels: Labels3D, g: PaddedGeometry, block: number): TrainingTile[] {
+  const [planes, h, w] = labels.shape;
+  const out: TrainingTile[] = [];
+  for (const j of predictionTiles(g, planes, block)) {
+    const { y0, x0, y1, x1 } = j.kept;
+    const pixels: number[] = [];
+    const values: number[] = [];
+    const coords: number[] = [];
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const p = j.z * h * w + y * w + x;
+        if (labels.data[p] > 0) {
+          pixels.push((y - y0) * (x1 - x0) + (x - x0));
+          values.push(labels.data[p]);
+          coords.push(p);
+        }
+      }
+    }
+    if (pixels.length > 0) out.push({ ...j, pixels: Uint32Array.from(pixels), labels: Int32Array.from(values), coords: Uint32Array.from(coords) });
+  }
+  return out;
 }
 
 /**

@@ -14,6 +14,7 @@
 import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import type { Engine, ProgressSink } from '../engine/engine.js';
 import type { OutputRegion } from '../engine/tiling.js';
+import type { FeatureCacheStats } from '../engine/feature-cache.js';
 import { DisposedError, ValueError } from '../errors.js';
 import type { FeatureExtractor } from '../features/extractor.js';
 import { totalFeatures } from '../features/plan.js';
@@ -166,6 +167,11 @@ export class ConvpaintModel {
   /** Convpaint defaults overlaid with the current extractor's defaults. */
   getFeDefaults(): Param {
     return feDefaults(this.fe);
+  }
+
+  /** The feature cache's contents and hit counts (`CreateOptions.featureCacheBytes`). */
+  get featureCache(): FeatureCacheStats {
+    return this.engine.features.stats();
   }
 
   /** Bytes one tile's GPU buffers may use (`CreateOptions.tileBudgetBytes`), or null on the CPU engine. */

@@ -24,6 +24,15 @@ import type { CreateOptions, ModelSource } from './types.js';
 /** The largest tile budget chosen by default: bigger tiles gain nothing and hold memory. */
 export const MAX_DEFAULT_TILE_BUDGET = 512 * 2 ** 20;
 
+/** Tile features kept between calls unless `featureCacheBytes` says otherwise. */
+export const DEFAULT_FEATURE_CACHE = 256 * 2 ** 20;
+
+function featureCacheBytes(options: CreateOptions): number {
+  const bytes = options.featureCacheBytes ?? DEFAULT_FEATURE_CACHE;
+  if (!Number.isFinite(bytes) || bytes < 0) throw new ValueError(`featureCacheBytes must be a number of bytes ≥ 0, got ${bytes}`);
+  return bytes;
+}
+
 /** The reference's `get_default_params()`: the Convpaint defaults with vgg16's first layer. */
 export function defaultParams(): Param {
   const p = convpaintDefaults();
@@ -114,10 +123,11 @@ function tileBudget(ctx: GpuContext, requested: number | undefined): number {
 /** The engine for the requested device, and whether the model owns the context it made. */
 export async function chooseEngine(options: CreateOptions, warn: (message: string) => void): Promise<{ ctx: GpuContext | null; owns: boolean; engine: Engine; tileBudgetBytes: number | null }> {
   const device = options.device ?? 'auto';
-  if (device === 'cpu') return { ctx: null, owns: false, engine: new CpuEngine(), tileBudgetBytes: null };
+  const cache = featureCacheBytes(options);
+  if (device === 'cpu') return { ctx: null, owns: false, engine: new CpuEngine(cache), tileBudgetBytes: null };
   const onContext = (ctx: GpuContext, owns: boolean) => {
     const budget = tileBudget(ctx, options.tileBudgetBytes);
-    return { ctx, owns, engine: new GpuEngine(ctx, budget), tileBudgetBytes: budget };
+    return { ctx, owns, engine: new GpuEngine(ctx, budget, cache), tileBudgetBytes: budget };
   };
   if (device instanceof GpuContext) return onContext(device, false);
   if (typeof device === 'object') return onContext(GpuContext.fromDevice(device), true);
@@ -126,6 +136,6 @@ export async function chooseEngine(options: CreateOptions, warn: (message: strin
   } catch (error) {
     if (device === 'webgpu' || !(error instanceof GpuUnavailableError)) throw error;
     warn(`${(error as ConvpaintError).message} — using the CPU reference (slow).`);
-    return { ctx: null, owns: false, engine: new CpuEngine(), tileBudgetBytes: null };
+    return { ctx: null, owns: false, engine: new CpuEngine(cache), tileBudgetBytes: null };
   }
 }

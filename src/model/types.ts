@@ -46,6 +46,14 @@ export interface CreateOptions {
    */
   trainer?: 'auto' | 'gpu' | 'cpu';
   /**
+   * Bytes of tile features kept between calls (default 256 MiB; 0: none). The interactive loop —
+   * train on a stroke, segment the same image — then computes features only for tiles it has
+   * not seen: training on new scribbles and segmenting again reuse them. On the GPU engine this
+   * is GPU memory, on the CPU engine JavaScript memory. Entries are keyed by the image's content,
+   * the extractor and its settings, so nothing stale is ever used.
+   */
+  featureCacheBytes?: number;
+  /**
    * Bytes one tile's GPU buffers may use. Images whose features exceed it are processed in more
    * tiles and bands; results do not change. Default: the device's largest binding, at most
    * 512 MiB. Lower it to leave GPU memory to the rest of a page.

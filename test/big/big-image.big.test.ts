@@ -55,7 +55,7 @@ describe(`an ${SIDE}×${SIDE} image`, () => {
       const ctx = cap ? await GpuContext.create({ limits: { maxStorageBufferBindingSize: cap } }) : gpu();
       const limit = ctx.pool.maxBufferBytes;
       ctx.pool.resetHighWater();
-      const m = await ConvpaintModel.create({ bundle }, { device: ctx, weights: TEST_WEIGHTS });
+      const m = await ConvpaintModel.create({ bundle }, { device: ctx, weights: TEST_WEIGHTS, featureCacheBytes: 0 });
       const started = performance.now();
       try {
         const seg = (await m.segment(big)) as LabelImage;

@@ -2,8 +2,9 @@
  * Region-first prediction on the GPU engine: every alias, with smoothing and image_downsample,
  * and with tiles and bands forced small, equals the same window of the whole image's result.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConvpaintModel } from '../../src/model/convpaint-model.js';
+import type { LabelImage } from '../../src/model/types.js';
 import { sharedPath } from '../helpers/data.js';
 import { useGpu } from '../helpers/gpu.js';
 import { expectRegionsMatchWhole } from '../helpers/region-check.js';
@@ -43,5 +44,28 @@ describe('region prediction equals the whole image on that window (GPU engine)',
     await m.train(s.image, s.annotations);
     await expectRegionsMatchWhole(m, s.image, [1, 96, 96], [{ y: 10, x: 3, height: 70, width: 80 }, { y: 90, x: 90, height: 6, width: 6 }], 'tiled');
     m.dispose();
+  });
+
+  it('the feature cache on the GPU: train, segment, one more stroke, a region, the whole — no tile twice, the same labels as without', async () => {
+    const s = squareScene(64, 3);
+    const first = { data: s.annotations.data.map((v, i) => (i < 32 * 64 ? v : 0)), shape: s.annotations.shape };
+    const results: number[][][] = [];
+    for (const featureCacheBytes of [0, 64 * 2 ** 20]) {
+      const m = await ConvpaintModel.create({ alias: 'vgg' }, { device: gpu(), weights: WEIGHTS, featureCacheBytes, onWarning: () => undefined });
+      const out: number[][] = [];
+      await m.train(s.image, first, { memoryMode: true, imgIds: 'img' });
+      out.push(Array.from(((await m.segment(s.image)) as LabelImage).data));
+      const afterFirst = m.featureCache;
+      await m.train(s.image, s.annotations, { memoryMode: true, imgIds: 'img' });
+      out.push(Array.from(((await m.segment(s.image, { region: { y: 10, x: 10, height: 30, width: 40 } })) as LabelImage).data));
+      out.push(Array.from(((await m.segment(s.image)) as LabelImage).data));
+      if (featureCacheBytes > 0) {
+        expect(m.featureCache.misses).toBe(afterFirst.misses);
+        expect(m.featureCache.hits).toBeGreaterThan(afterFirst.hits);
+      }
+      results.push(out);
+      m.dispose();
+    }
+    expect(results[1]).toEqual(results[0]);
   });
 });
