@@ -67,5 +67,8 @@ export class CheckpointFormatError extends ConvpaintError {}
 /** A file that cannot be read: missing, a directory, not permitted. The message names the path and why. */
 export class FileReadError extends ConvpaintError {}
 
+/** Work stopped because the caller's AbortSignal fired (e.g. a newer stroke superseded a prediction). */
+export class CancelledError extends ConvpaintError {}
+
 /** A download failed, or its bytes do not match the checksum its name promises. */
 export class DownloadError extends ConvpaintError {}

@@ -51,6 +51,10 @@ export type { WeightsSource } from './weights/source.js';
 export { labelsFromProbabilities, classValues } from './postprocess/labels.js';
 export type { LabelArray } from './postprocess/labels.js';
 
+// Guidance: where the model is unsure (where to paint next), and how much of each class there is
+export { marginUncertainty, boxMean, suggestAnnotationRegions, classAreas } from './postprocess/guidance.js';
+export type { AnnotationSuggestion, ClassArea } from './postprocess/guidance.js';
+
 // Images: PNG and TIFF decoding into the model's arrays (browser-safe), and label colours
 export { decodeImage, decodeLabels, sniffFormat, ImageFormatError, IMAGE_EXTENSIONS } from './io/image-read.js';
 export type { ImageArray, DecodedImage, PixelArray } from './io/image-read.js';

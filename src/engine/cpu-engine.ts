@@ -14,7 +14,7 @@ import { extractPyramidCpu } from '../features/pyramid-cpu.js';
 import { classIndexFromProbabilities } from '../postprocess/labels.js';
 import { upsampleBilinear } from '../reference/resample.js';
 import type { Labels3D } from '../prepare/dims.js';
-import { concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
+import { checkSignal, concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { predictionBands, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
@@ -90,6 +90,7 @@ export class CpuEngine implements Engine {
       const [sh, sw] = [s1 - s0, sc1 - sc0];
       let probas: Float32Array = hostArray(Float32Array, k * sh * sw, 'the probabilities');
       for (const job of band.jobs) {
+        checkSignal(options.signal);
         const feats = this.tileFeatures(fe, padded, job, pyramid, imageKey);
         const { height: wh, width: ww } = job.window;
         const p = predictCpu(model, feats, 'planar').probas;

@@ -9,7 +9,7 @@ import type { FeatureExtractor } from '../features/extractor.js';
 import type { PyramidOptions } from '../features/plan.js';
 import type { Labels3D } from '../prepare/dims.js';
 import type { PreparedImage } from '../prepare/prepare.js';
-import { HostMemoryError } from '../errors.js';
+import { CancelledError, HostMemoryError } from '../errors.js';
 import { overallPaddings } from '../features/padding.js';
 import type { OutputRegion, PaddedGeometry, TileJob } from './tiling.js';
 import type { FeatureCacheStats } from './feature-cache.js';
@@ -26,6 +26,8 @@ export interface TrainingRows {
 export interface PredictOptions {
   /** Only this rectangle of the output (a plane's window), as the whole-image result has it there. */
   region?: OutputRegion;
+  /** Checked between batches of tiles: once aborted, the prediction stops with CancelledError. */
+  signal?: AbortSignal;
   /** Use the reference's 1000-pixel blocks (`tile_image`); blocks are used anyway when needed. */
   tileImage: boolean;
   /** `seg_smoothening`: majority filter radius, applied when > 1. */
@@ -100,6 +102,11 @@ export function paddedGeometry(fe: FeatureExtractor, pyramid: PyramidOptions, he
     paddedH: height + p.top + p.bottom,
     paddedW: width + p.left + p.right,
   };
+}
+
+/** Throws CancelledError when `signal` has fired. */
+export function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError('the prediction was cancelled');
 }
 
 /**

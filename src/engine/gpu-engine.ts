@@ -25,7 +25,7 @@ import { gatherRows } from '../ops/gather.js';
 import { crop } from '../ops/pad.js';
 import { labelsOnGpu, restoreOnGpu } from '../postprocess/labels.js';
 import type { Labels3D } from '../prepare/dims.js';
-import { concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
+import { checkSignal, concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
@@ -103,8 +103,9 @@ export class GpuEngine implements Engine {
   }
 
   /** Runs `record` for every item, submitting every TILES_PER_SUBMIT items; `submitted(n)` after each submit of n items. */
-  private async inBatches<T>(label: string, items: readonly T[], record: (batch: GpuBatch, item: T, index: number) => void, submitted?: (count: number) => void): Promise<void> {
+  private async inBatches<T>(label: string, items: readonly T[], record: (batch: GpuBatch, item: T, index: number) => void, submitted?: (count: number) => void, signal?: AbortSignal): Promise<void> {
     for (let start = 0; start < items.length; start += TILES_PER_SUBMIT) {
+      checkSignal(signal);
       const batch = this.ctx.batch(`${label} ${start}`);
       const end = Math.min(items.length, start + TILES_PER_SUBMIT);
       for (let i = start; i < end; i++) record(batch, items[i], i);
@@ -204,7 +205,7 @@ export class GpuEngine implements Engine {
           rowStride: sw,
         });
         out.probas.dispose();
-      }, submitted);
+      }, submitted, options.signal);
 
       const batch = this.ctx.batch(`labels z${band.z} rows ${band.rows[0]}-${band.rows[1]}`);
       // Labels come from the computed window (restored) or, without a restore, from everything

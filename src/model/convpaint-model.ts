@@ -308,6 +308,7 @@ export class ConvpaintModel {
         wantProbas,
         wantLabels,
         region,
+        signal: options.signal,
       }, this.progress('predict'));
       results.push({ ...pred, shape: region ? [region.height, region.width] : outputSpatialShape(input.ndim, input.channelMode, [oz, oh, ow]) });
     }

@@ -91,6 +91,8 @@ export interface PredictCallOptions {
    * features and the smoothing need) are computed — what a viewer needs for what is on screen.
    */
   region?: Region;
+  /** Stops the prediction between tiles once aborted, rejecting with CancelledError (a newer stroke supersedes it). */
+  signal?: AbortSignal;
 }
 
 /** A rectangle of an image: rows [y, y + height), columns [x, x + width) of plane `plane` (stacks; default 0). */
