@@ -14,10 +14,10 @@ import { extractPyramidCpu } from '../features/pyramid-cpu.js';
 import { classIndexFromProbabilities } from '../postprocess/labels.js';
 import { upsampleBilinear } from '../reference/resample.js';
 import type { Labels3D } from '../prepare/dims.js';
-import { checkSignal, concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
+import { checkSignal, concatRows, gridTrainingRule, hostArray, paddedGeometry, pasteFeatures, pasteInto, planBands, predictionResult } from './engine.js';
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
-import { predictionBands, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
+import { predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import type { TileJob } from './tiling.js';
 
@@ -60,7 +60,9 @@ export class CpuEngine implements Engine {
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
     const nFeatures = totalFeatures(fe, c, pyramid);
     const imageKey = this.imageKey(image);
-    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, false, g.alignment), imageKey !== null);
+    const block = this.blockFor(fe, c, pyramid, false, g.alignment);
+    const cached = (job: TileJob) => imageKey !== null && this.features.has(tileKey(imageKey, fe, pyramid, job));
+    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, block, imageKey === null ? undefined : gridTrainingRule(g, block, cached));
     const parts = tiles.map((t, i) => {
       const feats = this.tileFeatures(fe, padded, t, pyramid, imageKey);
       progress?.('features', i + 1, tiles.length);
@@ -77,9 +79,10 @@ export class CpuEngine implements Engine {
     const [oh, ow] = options.outputSize ?? [h, w];
     const halo = options.wantLabels && options.smoothing > 1 ? options.smoothing : 0;
     // One band per plane (or the region): the same plan as the GPU engine's bands.
-    const bands = predictionBands(g, z, this.blockFor(fe, c, pyramid, options.tileImage, g.alignment), [oh, ow], oh, halo, options.region);
-    const result = predictionResult(k, z, [oh, ow], options);
     const imageKey = this.imageKey(image);
+    const cached = (job: TileJob) => imageKey !== null && this.features.has(tileKey(imageKey, fe, pyramid, job));
+    const bands = planBands(g, z, this.blockFor(fe, c, pyramid, options.tileImage, g.alignment), [oh, ow], oh, halo, options.region, cached);
+    const result = predictionResult(k, z, [oh, ow], options);
     const total = bands.reduce((n, b) => n + b.jobs.length, 0);
     let done = 0;
     for (const band of bands) {

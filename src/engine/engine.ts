@@ -11,7 +11,8 @@ import type { Labels3D } from '../prepare/dims.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { CancelledError, HostMemoryError } from '../errors.js';
 import { overallPaddings } from '../features/padding.js';
-import type { OutputRegion, PaddedGeometry, TileJob } from './tiling.js';
+import { predictionBands } from './tiling.js';
+import type { OutputRegion, PaddedGeometry, PredictionBand, RegionTiling, TileJob } from './tiling.js';
 import type { FeatureCacheStats } from './feature-cache.js';
 
 export interface TrainingRows {
@@ -102,6 +103,39 @@ export function paddedGeometry(fe: FeatureExtractor, pyramid: PyramidOptions, he
     paddedH: height + p.top + p.bottom,
     paddedW: width + p.left + p.right,
   };
+}
+
+/**
+ * The bands of one prediction (tiling.ts predictionBands). A region is tiled on the whole-image
+ * grid when `cached` holds every one of those tiles (nothing to compute, as after a whole-image
+ * pass), else with its own tiles: with large grid blocks a small view would otherwise compute
+ * up to four whole blocks.
+ */
+export function planBands(
+  g: PaddedGeometry,
+  planes: number,
+  block: number,
+  output: readonly [number, number],
+  bandRows: number,
+  halo: number,
+  region: OutputRegion | undefined,
+  cached: (job: TileJob) => boolean,
+): PredictionBand[] {
+  const plan = (tiling: RegionTiling) => predictionBands(g, planes, block, output, bandRows, halo, region, tiling);
+  if (!region) return plan('grid');
+  const grid = plan('grid');
+  return grid.every((band) => band.jobs.every(cached)) ? grid : plan('own');
+}
+
+/**
+ * Whether training should compute the prediction grid's tiles (`trainingPlan`'s `preferGrid`):
+ * when the cache holds all of them (nothing to compute), or when each plane is one block — the
+ * segmentation that follows a stroke needs exactly that tile, so computing it now costs nothing
+ * extra. On a large image the grid's blocks are far larger than a stroke's tiles; those win.
+ */
+export function gridTrainingRule(g: PaddedGeometry, block: number, cached: (job: TileJob) => boolean): (tiles: readonly TileJob[]) => boolean {
+  const onePerPlane = g.height <= block && g.width <= block;
+  return (tiles) => onePerPlane || tiles.every(cached);
 }
 
 /** Throws CancelledError when `signal` has fired. */

@@ -76,6 +76,11 @@ export class FeatureCache<T> {
     return e.value;
   }
 
+  /** Whether `key` is held (neither a hit nor a miss, and not a use for the LRU order). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** Whether `bytes` more could be kept at all. */
   accepts(bytes: number): boolean {
     return this.budgetBytes > 0 && bytes <= this.budgetBytes;

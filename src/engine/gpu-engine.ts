@@ -25,16 +25,29 @@ import { gatherRows } from '../ops/gather.js';
 import { crop } from '../ops/pad.js';
 import { labelsOnGpu, restoreOnGpu } from '../postprocess/labels.js';
 import type { Labels3D } from '../prepare/dims.js';
-import { checkSignal, concatRows, hostArray, paddedGeometry, pasteFeatures, pasteInto, predictionResult } from './engine.js';
+import { checkSignal, concatRows, gridTrainingRule, hostArray, paddedGeometry, pasteFeatures, pasteInto, planBands, predictionResult } from './engine.js';
 import type { Engine, PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
 import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
-import { autoBlockSize, predictionBands, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
+import { autoBlockSize, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
 
 /** Tiles recorded per submit: bounds command-buffer size and in-flight memory. */
 const TILES_PER_SUBMIT = 16;
+/**
+ * Kept pixels recorded per submit (a whole tile always goes in): a cancellation is seen between
+ * submits, so this bounds how long a superseded prediction keeps the device — about one 1024²
+ * tile.
+ */
+const PIXELS_PER_SUBMIT = 2 ** 20;
+/**
+ * The largest block side of the automatic plan. Bigger tiles save little halo work (at 1024 the
+ * widest halo, ilastik at scalings 1,2,4, costs 1.9× the kept pixels; the others ≤ 1.2×) but
+ * make a cancellation wait for one huge tile and a small region of a large image compute a block
+ * far larger than itself.
+ */
+export const MAX_AUTO_BLOCK = 1024;
 
 /**
  * Output rows per prediction band: as many as keep one band's buffers (its probabilities, their
@@ -54,6 +67,10 @@ export function bandRowsFor(budgetBytes: number, classes: number, [h, w]: [numbe
     );
   }
   return fit >= block ? Math.floor(fit / block) * block : fit;
+}
+
+function keptPixels(job: TileJob): number {
+  return job.window.height * job.window.width;
 }
 
 export class GpuEngine implements Engine {
@@ -78,7 +95,8 @@ export class GpuEngine implements Engine {
   }
 
   private blockFor(fe: FeatureExtractor, channels: number, pyramid: PyramidOptions, g: PaddedGeometry, tileImage: boolean): number {
-    const auto = autoBlockSize(fe, channels, pyramid, g, this.budgetBytes);
+    const a = g.alignment;
+    const auto = Math.min(autoBlockSize(fe, channels, pyramid, g, this.budgetBytes), Math.max(a, Math.floor(MAX_AUTO_BLOCK / a) * a));
     return tileImage ? Math.min(auto, referenceTileBlock(g.alignment)) : auto;
   }
 
@@ -102,15 +120,24 @@ export class GpuEngine implements Engine {
     return { feats, release: () => feats.dispose() };
   }
 
-  /** Runs `record` for every item, submitting every TILES_PER_SUBMIT items; `submitted(n)` after each submit of n items. */
-  private async inBatches<T>(label: string, items: readonly T[], record: (batch: GpuBatch, item: T, index: number) => void, submitted?: (count: number) => void, signal?: AbortSignal): Promise<void> {
-    for (let start = 0; start < items.length; start += TILES_PER_SUBMIT) {
+  /**
+   * Runs `record` for every tile, submitting after TILES_PER_SUBMIT tiles or PIXELS_PER_SUBMIT
+   * kept pixels; `submitted(n)` after each submit of n tiles; `signal` is checked before each.
+   */
+  private async inBatches<T extends TileJob>(label: string, items: readonly T[], record: (batch: GpuBatch, item: T, index: number) => void, submitted?: (count: number) => void, signal?: AbortSignal): Promise<void> {
+    for (let start = 0; start < items.length; ) {
       checkSignal(signal);
       const batch = this.ctx.batch(`${label} ${start}`);
-      const end = Math.min(items.length, start + TILES_PER_SUBMIT);
-      for (let i = start; i < end; i++) record(batch, items[i], i);
+      let end = start;
+      let pixels = 0;
+      while (end < items.length && end - start < TILES_PER_SUBMIT && (end === start || pixels + keptPixels(items[end]) <= PIXELS_PER_SUBMIT)) {
+        pixels += keptPixels(items[end]);
+        record(batch, items[end], end);
+        end++;
+      }
       await batch.submit();
       submitted?.(end - start);
+      start = end;
     }
   }
 
@@ -128,9 +155,12 @@ export class GpuEngine implements Engine {
     const g = paddedGeometry(fe, pyramid, h, w);
     const nFeatures = totalFeatures(fe, c, pyramid);
     const imageKey = this.imageKey(image);
-    // With a feature cache, train on the prediction grid's tiles: what training computes, the
-    // next segmentation of the image reuses, and rows of tiles already seen cost no features.
-    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, this.blockFor(fe, c, pyramid, g, false), imageKey !== null);
+    // With a feature cache, train on the prediction grid's tiles when they are cached or the
+    // image is one block (gridTrainingRule): what training computes, the next segmentation
+    // reuses, and rows of tiles already seen cost no features.
+    const block = this.blockFor(fe, c, pyramid, g, false);
+    const cached = (job: TileJob) => imageKey !== null && this.features.has(tileKey(imageKey, fe, pyramid, job));
+    const { tiles, order } = trainingPlan(labels, g, tileAnnotations, block, imageKey === null ? undefined : gridTrainingRule(g, block, cached));
     const reads: Array<Promise<Float32Array>> = [];
     await this.inBatches('training rows', tiles, (batch, t) => {
       const { feats, release } = this.tileFeatures(batch, fe, image, g, t, pyramid, imageKey);
@@ -161,11 +191,11 @@ export class GpuEngine implements Engine {
     const [oh, ow] = options.outputSize ?? [h, w];
     const halo = options.wantLabels && options.smoothing > 1 ? options.smoothing : 0;
     const block = this.blockFor(fe, c, pyramid, g, options.tileImage);
-    const region = options.region;
-    const bands = predictionBands(g, z, block, [oh, ow], bandRowsFor(this.budgetBytes, k, [h, w], [oh, ow], block, halo), halo, region);
+    const imageKey = this.imageKey(image);
+    const cached = (job: TileJob) => imageKey !== null && this.features.has(tileKey(imageKey, fe, pyramid, job));
+    const bands = planBands(g, z, block, [oh, ow], bandRowsFor(this.budgetBytes, k, [h, w], [oh, ow], block, halo), halo, options.region, cached);
     const result = predictionResult(k, z, [oh, ow], options);
     const submitted = GpuEngine.counter(progress, 'predict', bands.reduce((n, b) => n + b.jobs.length, 0));
-    const imageKey = this.imageKey(image);
     for (const band of bands) await this.predictBand(fe, forest, image, g, pyramid, band, [oh, ow], options, result, submitted, imageKey);
     return result;
   }

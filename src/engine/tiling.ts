@@ -103,9 +103,16 @@ export interface PredictionBand {
 }
 
 /**
+ * How a region is cut into tiles: `grid`, the whole-image plan's blocks that meet it (so a
+ * feature cache filled by whole-image passes serves it), or `own`, blocks starting at the
+ * region's own corner (only the pixels it needs: far fewer when the grid's blocks are large).
+ */
+export type RegionTiling = 'grid' | 'own';
+
+/**
  * Cuts the output into bands of `bandRows` output rows, so the probabilities and labels of a
- * huge image never need one buffer for the whole of it; or gives the one band of `region` (a
- * window of one plane, small enough for one band). With
+ * huge image never need one buffer for the whole of it; or gives the bands of `region` (a
+ * window of one plane), tiled as `regionTiling` says. With
  * one band per plane the tiles are exactly `predictionTiles`'; with several, the rows a band needs
  * beyond its own (the filter halo, the restore's neighbour rows) become thin extra tiles,
  * recomputed — features inside a tile's kept region do not depend on the tile, so every band (and
@@ -119,6 +126,7 @@ export function predictionBands(
   bandRows: number,
   halo: number,
   region?: OutputRegion,
+  regionTiling: RegionTiling = 'grid',
 ): PredictionBand[] {
   const sourceOf = (size: number, out: number, r0: number, r1: number): [number, number] => {
     if (out === size) return [r0, r1];
@@ -130,10 +138,12 @@ export function predictionBands(
   const sourceCols = sourceOf(g.width, outW, ...computedCols);
   const [y0, y1] = region ? [region.y0, region.y0 + region.height] : [0, outH];
   if (region) {
-    // A region's tiles are the whole-image plan's blocks that meet it (its source grown to block
-    // boundaries), so the features of a region and of the whole image are the same tiles — what a
-    // feature cache needs to serve one from the other. A tall region comes in bands too.
-    const grow = (range: [number, number], size: number): [number, number] => [Math.floor(range[0] / block) * block, Math.min(size, Math.ceil(range[1] / block) * block)];
+    // On the grid, a region's tiles are the whole-image plan's blocks that meet it (its source
+    // grown to block boundaries), so the features of a region and of the whole image are the
+    // same tiles — what a feature cache needs to serve one from the other. A tall region comes
+    // in bands too.
+    const grow = (range: [number, number], size: number): [number, number] =>
+      regionTiling === 'own' ? range : [Math.floor(range[0] / block) * block, Math.min(size, Math.ceil(range[1] / block) * block)];
     const srcCols = grow(sourceCols, g.width);
     const out: PredictionBand[] = [];
     for (let b0 = y0; b0 < y1; b0 += bandRows) {
@@ -234,11 +244,14 @@ export interface TrainingPlan {
  * more pixels than blocks over the labelled region do (many small scribbles, each under its own
  * halo: ilastik's is 40 pixels), those blocks. Features inside a kept region do not depend on the
  * tile (the tiling invariance), so both plans give the same rows; `order` puts them in the
- * reference plan's order. With `grid`, always the prediction grid's blocks (`gridTrainingTiles`).
+ * reference plan's order. When `preferGrid` accepts the prediction grid's blocks that hold
+ * labels (`gridTrainingTiles`; a feature cache holds them, say), those.
  */
-export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: boolean, block: number, grid = false): TrainingPlan {
+export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: boolean, block: number, preferGrid?: (tiles: readonly TileJob[]) => boolean): TrainingPlan {
   const reference = trainingTiles(labels, g, byComponent, block);
-  const blocks = grid ? gridTrainingTiles(labels, g, block) : byComponent ? trainingTiles(labels, g, false, block) : null;
+  const gridTiles = preferGrid ? gridTrainingTiles(labels, g, block) : null;
+  const grid = gridTiles !== null && preferGrid!(gridTiles);
+  const blocks = grid ? gridTiles : byComponent ? trainingTiles(labels, g, false, block) : null;
   if (!blocks || (!grid && tileArea(blocks) >= tileArea(reference))) return { tiles: reference, order: null };
   const position = new Map<number, number>();
   let k = 0;
@@ -252,7 +265,7 @@ export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: b
 /**
  * Training tiles on the prediction plan's grid (`predictionTiles` with the same block): the
  * blocks that hold labelled pixels, so a feature cache filled by training serves prediction and
- * the other way round (`trainingPlan(…, grid = true)` orders their rows as the reference plan).
+ * the other way round (`trainingPlan` with `preferGrid` orders their rows as the reference plan).
  */
 export function gridTrainingTiles(labels: Labels3D, g: PaddedGeometry, block: number): TrainingTile[] {
   const [planes, h, w] = labels.shape;

@@ -174,6 +174,14 @@ export class ConvpaintModel {
     return this.engine.features.stats();
   }
 
+  /**
+   * Drops every cached tile feature (frees their memory; the next calls compute them again).
+   * Results never depend on the cache, only their cost does.
+   */
+  clearFeatureCache(): void {
+    this.engine.features.clear();
+  }
+
   /** Bytes one tile's GPU buffers may use (`CreateOptions.tileBudgetBytes`), or null on the CPU engine. */
   get tileBudgetBytes(): number | null {
     return this.tileBudget;

@@ -48,7 +48,8 @@ describe('train and segment on the GPU', () => {
     expect(train.stderr).not.toMatch(/artificially reduced/);
     const verbose = await runCli(['gpu', '--verbose']);
     expectOk(verbose);
-    if (/llvmpipe|swiftshader/i.test(verbose.stdout)) expect(verbose.stderr).toMatch(/artificially reduced/);
+    // Dawn prints them on lavapipe (its limits fall below Dawn's tiers); SwiftShader's don't.
+    if (/llvmpipe/i.test(verbose.stdout)) expect(verbose.stderr).toMatch(/artificially reduced/);
 
     const plain = join(dir, 'seg-plain');
     const withProbas = join(dir, 'seg-probas');

@@ -123,3 +123,32 @@ describe('host result arrays', () => {
     expect(() => hostArray(Float32Array, 2560 * 8192 * 8192, 'the feature image')).toThrow(/the feature image needs 640\.0 GiB/);
   });
 });
+
+describe('region tiling', () => {
+  const g = geometry(1000, 1200, 6);
+  const region = { z: 0, y0: 410, x0: 530, height: 90, width: 70 };
+  const covered = (jobs: ReturnType<typeof predictionTiles>) => jobs.reduce((n, j) => n + (j.kept.y1 - j.kept.y0) * (j.kept.x1 - j.kept.x0), 0);
+
+  it('on the grid: the whole-image blocks that meet the region; own: only the rows and columns it needs', () => {
+    const halo = 3;
+    const [grid] = predictionBands(g, 1, 256, [1000, 1200], 1000, halo, region, 'grid');
+    const [own] = predictionBands(g, 1, 256, [1000, 1200], 1000, halo, region, 'own');
+    // The region + the filter halo lies inside blocks 256–512 × 512–768: one whole block.
+    const whole = new Set(predictionTiles(g, 1, 256).map((j) => JSON.stringify(j)));
+    expect(grid.jobs.every((j) => whole.has(JSON.stringify(j)))).toBe(true);
+    expect(covered(grid.jobs)).toBe(256 * 256);
+    expect(own.source).toEqual([region.y0 - halo, region.y0 + region.height + halo]);
+    expect(own.sourceCols).toEqual([region.x0 - halo, region.x0 + region.width + halo]);
+    expect(covered(own.jobs)).toBe((region.height + 2 * halo) * (region.width + 2 * halo));
+    // Both deliver the same output rows and columns.
+    for (const key of ['rows', 'cols', 'computed', 'computedCols'] as const) expect(own[key]).toEqual(grid[key]);
+  });
+
+  it('a region larger than a block is cut into blocks from its own corner', () => {
+    const big = { z: 0, y0: 100, x0: 37, height: 300, width: 520 };
+    const [own] = predictionBands(g, 1, 256, [1000, 1200], 1000, 0, big, 'own');
+    expect(own.jobs.length).toBe(2 * 3);
+    expect(own.jobs[0].kept).toMatchObject({ y0: 100, x0: 37 });
+    expect(covered(own.jobs)).toBe(300 * 520);
+  });
+});

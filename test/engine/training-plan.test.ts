@@ -4,9 +4,9 @@
  * reference plan's order. And the CPU engine's rows are identical either way.
  */
 import { describe, expect, it } from 'vitest';
-import { concatRows, paddedGeometry } from '../../src/engine/engine.js';
+import { concatRows, gridTrainingRule, paddedGeometry } from '../../src/engine/engine.js';
 import { CpuEngine } from '../../src/engine/cpu-engine.js';
-import { tileArea, trainingPlan, trainingTiles } from '../../src/engine/tiling.js';
+import { gridTrainingTiles, tileArea, trainingPlan, trainingTiles } from '../../src/engine/tiling.js';
 import type { PaddedGeometry } from '../../src/engine/tiling.js';
 import { createExtractor } from '../../src/features/registry.js';
 import type { Labels3D } from '../../src/prepare/dims.js';
@@ -39,6 +39,26 @@ describe('training plan', () => {
     expect(Array.from(b.coords)).toEqual(Array.from(a.coords));
     expect(Array.from(b.y)).toEqual(Array.from(a.y));
     expect(Array.from(b.x)).toEqual(Array.from(a.x));
+  });
+
+  it('with a feature cache: the grid when the image is one block or the cache holds its tiles, else the cheaper tiles', () => {
+    const data = new Int32Array(200 * 300);
+    for (let x = 100; x < 140; x++) data[50 * 300 + x] = 1 + (x % 2);
+    const labels: Labels3D = { data, shape: [1, 200, 300] };
+    const g = geometry(200, 300, 8);
+    const key = (t: { kept: object }) => JSON.stringify(t.kept);
+    const gridKeys = (block: number) => gridTrainingTiles(labels, g, block).map(key);
+    // One block holds the image: the segmentation that follows needs that tile anyway.
+    const one = trainingPlan(labels, g, true, 512, gridTrainingRule(g, 512, () => false));
+    expect(one.tiles.map(key)).toEqual(gridKeys(512));
+    // 64-pixel blocks, nothing cached: the stroke's own tile (far smaller than its block).
+    const cold = trainingPlan(labels, g, true, 64, gridTrainingRule(g, 64, () => false));
+    expect(cold.order).toBeNull();
+    expect(tileArea(cold.tiles)).toBeLessThan(tileArea(gridTrainingTiles(labels, g, 64)));
+    // The same with the grid's tiles cached: those, computing nothing.
+    const held = new Set(gridKeys(64));
+    const warm = trainingPlan(labels, g, true, 64, gridTrainingRule(g, 64, (job) => held.has(key(job))));
+    expect(warm.tiles.map(key)).toEqual(gridKeys(64));
   });
 
   it('one compact scribble, or tile_annotations off: the reference plan itself', () => {

@@ -15,12 +15,22 @@ function window<T extends ArrayLike<number>>(data: T, [planes, h, w]: readonly [
   return o;
 }
 
-/** Checks every region of `regions` against the whole-image result of `model` on `image` ([Z, H, W] spatial). */
+/**
+ * Checks every region of `regions` against the whole-image result of `model` on `image` ([Z, H, W]
+ * spatial), tiled both ways the engines tile a region: on the whole-image grid (the feature cache
+ * holds those tiles, right after the whole-image calls) and with the region's own tiles (the
+ * cache emptied first; a model without a cache always does this).
+ */
 export async function expectRegionsMatchWhole(model: ConvpaintModel, image: Image, spatial: readonly [number, number, number], regions: Region[], what: string): Promise<void> {
+  for (const tiling of ['grid', 'own'] as const) await expectRegionsMatchWholeTiled(model, image, spatial, regions, `${what} (${tiling} tiles)`, tiling === 'own');
+}
+
+async function expectRegionsMatchWholeTiled(model: ConvpaintModel, image: Image, spatial: readonly [number, number, number], regions: Region[], what: string, clearFirst: boolean): Promise<void> {
   const whole = (await model.segment(image)) as LabelImage;
   const probas = (await model.predictProbas(image)) as FloatImage;
   const K = probas.shape[0];
   for (const region of regions) {
+    if (clearFirst) model.clearFeatureCache();
     const r = { plane: 0, ...region };
     const seg = (await model.segment(image, { region })) as LabelImage;
     expect(seg.shape, `${what} ${JSON.stringify(region)} shape`).toEqual([r.height, r.width]);

@@ -4,7 +4,7 @@
  * the golden files were made) and both classifiers. Accuracy on unscribbled pixels must be at
  * least the reference's minus 1 point; with the random forest our labels must agree with the
  * reference's stored segmentation on ≥ 95 % of pixels (different RNGs, so not bit-identical).
- * The GBDT is also trained by the GPU trainer on the same rows: within 1 point of the CPU-trained
+ * On gaussian and vgg the GBDT is also trained by the GPU trainer on the same rows: within 1 point of the CPU-trained
  * model, agreeing on ≥ 99 % of pixels. Also: GPU and CPU engines agree, and tiling forced by a
  * small device limit changes nothing.
  */
@@ -31,11 +31,14 @@ const ANNOTATIONS = { data: base.get('annotations').data as Uint8Array, shape: [
 const TRUTH = golden('vgg_rgb_e2e').get('truth').data as Uint8Array;
 
 // ilastik's golden result is for the random forest only (the filter-bank issue asks for that one).
+// The GPU-trained GBDT is checked on the two cheaper aliases: on vgg-m the extra model's passes
+// cost about ten minutes on SwiftShader, and the GPU trainer's equality with the CPU one is tested
+// split for split on golden rows in test/classifiers/gbdt-gpu.gpu.test.ts.
 const CASES = [
-  { alias: 'gaussian', file: 'gaussian_rgb_e2e', gbdt: true },
-  { alias: 'vgg', file: 'vgg_rgb_e2e', gbdt: true },
-  { alias: 'vgg-m', file: 'vgg_m_rgb_e2e', gbdt: true },
-  { alias: 'ilastik', file: 'ilastik_rgb_e2e', gbdt: false },
+  { alias: 'gaussian', file: 'gaussian_rgb_e2e', gbdt: true, gpuTrainer: true },
+  { alias: 'vgg', file: 'vgg_rgb_e2e', gbdt: true, gpuTrainer: true },
+  { alias: 'vgg-m', file: 'vgg_m_rgb_e2e', gbdt: true, gpuTrainer: false },
+  { alias: 'ilastik', file: 'ilastik_rgb_e2e', gbdt: false, gpuTrainer: false },
 ];
 
 describe('end to end vs the reference (RGB test image)', () => {
@@ -58,15 +61,17 @@ describe('end to end vs the reference (RGB test image)', () => {
         const gbdt = (await m.segment(IMAGE)) as LabelImage;
         gbdtAccuracy = agreement(gbdt.data, TRUTH, ANNOTATIONS.data);
         expect(gbdtAccuracy).toBeGreaterThanOrEqual(reference - 0.01);
-        // The same remembered rows trained by the GPU trainer (the CPU one is `auto` on software adapters).
-        const g = await ConvpaintModel.create({ bundle: m.toBundle() }, { device: gpu(), weights: TEST_WEIGHTS, trainer: 'gpu', onWarning: () => undefined });
-        await g.train(IMAGE, ANNOTATIONS, { memoryMode: true, imgIds: 'test' });
-        const onGpu = (await g.segment(IMAGE)) as LabelImage;
-        gpuTrainedAccuracy = agreement(onGpu.data, TRUTH, ANNOTATIONS.data);
-        gpuCpuAgreement = agreement(onGpu.data, gbdt.data);
-        expect(gpuTrainedAccuracy).toBeGreaterThanOrEqual(gbdtAccuracy - 0.01);
-        expect(gpuCpuAgreement).toBeGreaterThanOrEqual(0.99);
-        g.dispose();
+        if (c.gpuTrainer) {
+          // The same remembered rows trained by the GPU trainer (the CPU one is `auto` on software adapters).
+          const g = await ConvpaintModel.create({ bundle: m.toBundle() }, { device: gpu(), weights: TEST_WEIGHTS, trainer: 'gpu', onWarning: () => undefined });
+          await g.train(IMAGE, ANNOTATIONS, { memoryMode: true, imgIds: 'test' });
+          const onGpu = (await g.segment(IMAGE)) as LabelImage;
+          gpuTrainedAccuracy = agreement(onGpu.data, TRUTH, ANNOTATIONS.data);
+          gpuCpuAgreement = agreement(onGpu.data, gbdt.data);
+          expect(gpuTrainedAccuracy).toBeGreaterThanOrEqual(gbdtAccuracy - 0.01);
+          expect(gpuCpuAgreement).toBeGreaterThanOrEqual(0.99);
+          g.dispose();
+        }
       }
       console.log(`[e2e] ${c.alias}: reference ${reference.toFixed(4)}, RF ${rfAccuracy.toFixed(4)} (agreement ${rfAgreement.toFixed(4)}), GBDT ${gbdtAccuracy.toFixed(4)}, GPU-trained GBDT ${gpuTrainedAccuracy.toFixed(4)} (agreement with the CPU-trained ${gpuCpuAgreement.toFixed(4)})`);
       expect(rf.shape).toEqual([384, 512]);

@@ -8,7 +8,7 @@
  * ?limit-mib=N (pretend the GPU's binding limit is N MiB, to see tiling on a small image).
  */
 import { encode as encodePng } from 'fast-png';
-import { saveWeightsBytes } from 'convpaint-webgpu';
+import { classAreas, saveWeightsBytes } from 'convpaint-webgpu';
 // The repository's one copy of the sample (sample/ at its root), emitted by Vite as an asset.
 import SAMPLE_IMAGE_URL from '../../sample/0000_img.png?url';
 import { Painter } from './canvas/painter';
@@ -18,7 +18,7 @@ import type { OpenedImage } from './image-open';
 import { ModelClient } from './model-client';
 import { Overlay } from './overlay';
 import type { OverlayMode } from './overlay';
-import type { DeviceRequest, ExportResult, InitResult, ModelInfo, UpdateResult } from './protocol';
+import type { DeviceRequest, ExportResult, InitResult, ModelInfo, PartialResult, UpdateResult } from './protocol';
 import { ClassList } from './ui/classes';
 import { download, stem } from './ui/files';
 import { DEFAULT_ALIAS, ModelPanel } from './ui/model-panel';
@@ -29,6 +29,16 @@ const url = new URLSearchParams(location.search);
 
 const status = new Status($('status'), $('messages'));
 const view = new View($('viewport'), $('stage'));
+// A zoom or pan while an update is still working on the rest of the image re-asks for the
+// segmentation, so that what is now on screen comes first (the features already computed are
+// in the model's cache, and the pending training is carried over by the worker).
+let viewChangeTimer = 0;
+view.onChange = () => {
+  clearTimeout(viewChangeTimer);
+  viewChangeTimer = window.setTimeout(() => {
+    if (state.inFlight > 0) requestUpdate(false);
+  }, 300);
+};
 const classes = new ClassList($('classes'), $<HTMLButtonElement>('add-class'));
 const overlay = new Overlay($<HTMLCanvasElement>('overlay-canvas'));
 const painter = new Painter($<HTMLCanvasElement>('annotation-canvas'), view, classes.colourOf, (plane) => onScribblesChanged(plane));
@@ -49,6 +59,8 @@ const state = {
   shownGen: 0,
   inFlight: 0,
   tiledNoted: false,
+  /** When each pending update was requested (for the time to its first, visible result). */
+  updateStarted: new Map<number, number>(),
 };
 
 // ---------------------------------------------------------------- device and model
@@ -200,13 +212,47 @@ function requestUpdate(train: boolean): void {
   state.inFlight++;
   $('status').dataset.requested = String(gen);
   status.busy(train ? 'Training…' : 'Segmenting…');
+  // What is on screen is segmented first (its result arrives as a `partial` message).
+  const visible = view.visibleRegion() ?? undefined;
+  state.updateStarted.set(gen, started);
   client
-    .call<UpdateResult>({ type: 'update', gen, masks, plane: state.plane, train, probas: viewMode() !== 'segmentation' }, masks.map((m) => m.mask.buffer))
+    .call<UpdateResult>({ type: 'update', gen, masks, plane: state.plane, train, probas: viewMode() !== 'segmentation', visible }, masks.map((m) => m.mask.buffer))
     .then((r) => onResult(r, performance.now() - started))
     .catch(showError)
     .finally(() => {
       state.inFlight--;
+      state.updateStarted.delete(gen);
     });
+}
+
+/** The on-screen region's result of an update: drawn at once, the whole plane follows. */
+function onPartial(p: PartialResult): void {
+  if (p.gen < state.shownGen || p.plane !== state.plane || !state.image) return;
+  const image = state.image;
+  overlay.showRegion(image.width, image.height, p.region, p, viewMode(), probClass(), classes.colourOf);
+  updateProbClassOptions(p.classes);
+  const ms = performance.now() - (state.updateStarted.get(p.gen) ?? performance.now());
+  const line = $('status');
+  line.dataset.visibleMs = ms.toFixed(0);
+  line.dataset.visibleGen = String(p.gen);
+  status.busy(`View updated in ${seconds(ms)}; segmenting the rest of the image…`);
+}
+
+/** The area of every class of the shown segmentation, as a small table. */
+function showAreas(labels: Uint8Array, values: number[]): void {
+  const table = $<HTMLTableElement>('areas');
+  table.hidden = values.length === 0;
+  const body = table.tBodies[0];
+  body.replaceChildren(
+    ...classAreas(labels, values).map((a) => {
+      const row = document.createElement('tr');
+      const [r, g, b] = classes.colourOf(a.value);
+      row.innerHTML = `<td><span class="swatch" style="background: rgb(${r}, ${g}, ${b})"></span>${classes.nameOf(a.value)}</td><td>${a.pixels.toLocaleString('en')}</td><td>${(100 * a.fraction).toFixed(1)}</td>`;
+      row.dataset.value = String(a.value);
+      row.dataset.pixels = String(a.pixels);
+      return row;
+    }),
+  );
 }
 
 function onResult(r: UpdateResult, wallMs: number): void {
@@ -231,6 +277,7 @@ function onResult(r: UpdateResult, wallMs: number): void {
   }
   const image = state.image!;
   overlay.show({ width: image.width, height: image.height, labels: r.labels, probas: r.probas, classes: r.classes ?? [] }, viewMode(), probClass(), classes.colourOf);
+  showAreas(r.labels, r.classes ?? []);
   updateProbClassOptions(r.classes ?? []);
   setResultButtons(true);
   if (state.model) {
@@ -244,7 +291,7 @@ function onResult(r: UpdateResult, wallMs: number): void {
   }
   line.dataset.updateMs = wallMs.toFixed(0);
   const t = r.timings;
-  const parts = [t.train > 1 ? `train ${seconds(t.train)}` : '', `segment ${seconds(t.segment)}`].filter(Boolean).join(' · ');
+  const parts = [t.train > 1 ? `train ${seconds(t.train)}` : '', t.visible > 0 ? `view ${seconds(t.visible)}` : '', `segment ${seconds(t.segment)}`].filter(Boolean).join(' · ');
   const text = `Updated in ${seconds(wallMs)} (${parts}) — ${r.rows.toLocaleString('en')} scribbled px, ${r.features} features${r.tiled ? `, ${r.tiles} tiles` : ''}`;
   if (!busyLater) status.idle(text);
 }
@@ -482,6 +529,7 @@ client.onProgress = (gen, stage, done, total) => {
   status.busy(`${stage === 'train' ? 'Fitting the classifier' : stage === 'features' ? 'Extracting features' : stage === 'predict' ? 'Segmenting' : stage}… ${total > 1 ? `${done}/${total}` : ''}`);
 };
 client.onWarning = (message) => status.message('warning', 'warn', message);
+client.onPartial = (p) => onPartial(p);
 
 $<HTMLSelectElement>('device').value = (url.get('device') as DeviceRequest) ?? 'auto';
 startDevice($<HTMLSelectElement>('device').value as DeviceRequest).catch(showError);

@@ -2,11 +2,13 @@
  * The page's side of the worker: request/response pairing by id, progress and warnings routed
  * to callbacks. Errors come back as Error objects with the worker-side name (e.g. NeedWeights).
  */
-import type { Reply, Request } from './protocol';
+import type { PartialResult, Reply, Request } from './protocol';
 
 export class ModelClient {
   onProgress: (gen: number, stage: string, done: number, total: number) => void = () => undefined;
   onWarning: (message: string) => void = () => undefined;
+  /** The visible region's result of an update, before the update's own reply. */
+  onPartial: (result: PartialResult) => void = () => undefined;
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -33,6 +35,7 @@ export class ModelClient {
   private receive(msg: Reply): void {
     if (msg.type === 'progress') return this.onProgress(msg.gen, msg.stage, msg.done, msg.total);
     if (msg.type === 'warning') return this.onWarning(msg.message);
+    if (msg.type === 'partial') return this.onPartial(msg);
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);

@@ -41,10 +41,32 @@ export type Request =
       plane: number;
       train: boolean;
       probas: boolean;
+      /** The part of the plane on screen: segmented first (a `partial` message), then the rest. */
+      visible?: ImageRegion;
     }
   | { type: 'export' };
 
 export type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
+
+/** A rectangle of a plane, in image pixels. */
+export interface ImageRegion {
+  y: number;
+  x: number;
+  height: number;
+  width: number;
+}
+
+/** The visible region's result, sent before the whole plane's (which then replaces it). */
+export interface PartialResult {
+  gen: number;
+  plane: number;
+  region: ImageRegion;
+  labels: Uint8Array;
+  probas?: Float32Array;
+  classes: number[];
+  /** From the update's start to this result, in the worker. */
+  ms: number;
+}
 
 export interface InitResult {
   device: 'webgpu' | 'cpu' | 'none';
@@ -73,7 +95,8 @@ export interface UpdateResult {
   labels?: Uint8Array;
   probas?: Float32Array;
   classes?: number[];
-  timings: { train: number; segment: number; total: number };
+  /** train, segment (the whole plane), visible (the on-screen region first; 0 when the whole plane was on screen), total. */
+  timings: { train: number; segment: number; visible: number; total: number };
   rows: number;
   features: number;
   /** The image was too large for one pass on this device, so the engine processed it in tiles. */
@@ -91,4 +114,5 @@ export type Reply =
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: string; errorName: string }
   | { type: 'progress'; gen: number; stage: string; done: number; total: number }
+  | ({ type: 'partial' } & PartialResult)
   | { type: 'warning'; message: string };

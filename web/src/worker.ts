@@ -7,6 +7,7 @@
  */
 import { defaultTileBudget, GpuContext } from 'convpaint-webgpu/gpu';
 import {
+  CancelledError,
   ConvpaintModel,
   ConvpaintError,
   GpuUnavailableError,
@@ -18,7 +19,7 @@ import {
   readBundle,
 } from 'convpaint-webgpu';
 import type { LabelImage, Param, PredictionResult } from 'convpaint-webgpu';
-import type { ChannelMode, ExportResult, InitResult, ModelInfo, ModelSettings, PlaneImage, Reply, Request, RequestOf, UpdateResult } from './protocol';
+import type { ChannelMode, ExportResult, ImageRegion, InitResult, ModelInfo, ModelSettings, PartialResult, PlaneImage, Reply, Request, RequestOf, UpdateResult } from './protocol';
 
 interface WorkerScope {
   postMessage(message: Reply, transfer?: Transferable[]): void;
@@ -35,6 +36,8 @@ let planes: PlaneImage[] = [];
 let imageKey = '';
 /** Newest update generation received; older running updates stop before segmenting. */
 let newestGen = 0;
+/** Aborts the running update's whole-plane prediction when a newer update arrives. */
+let runningAbort: AbortController | null = null;
 /** Generation of the job that is running, for progress messages. */
 let runningGen = 0;
 
@@ -57,6 +60,8 @@ scope.onmessage = (event) => {
   const request = req as Request;
   if (request.type === 'update') {
     newestGen = Math.max(newestGen, request.gen);
+    // The running update stops predicting at its next batch of tiles; its training is kept.
+    runningAbort?.abort();
     for (let i = queue.length - 1; i >= 0; i--) {
       const waiting = queue[i].req;
       if (waiting.type !== 'update') continue;
@@ -261,7 +266,17 @@ function yieldToMessages(): Promise<void> {
 }
 
 function supersededResult(req: RequestOf<'update'>): UpdateResult {
-  return { gen: req.gen, superseded: true, plane: req.plane, timings: { train: 0, segment: 0, total: 0 }, rows: 0, features: 0, tiled: false, tiles: 1, featureBytes: 0 };
+  return { gen: req.gen, superseded: true, plane: req.plane, timings: { train: 0, segment: 0, visible: 0, total: 0 }, rows: 0, features: 0, tiled: false, tiles: 1, featureBytes: 0 };
+}
+
+/** Labels (and probabilities when the view needs them) of one prediction pass. */
+async function predictOnce(m: ConvpaintModel, image: PlaneImage, probas: boolean, options: { region?: ImageRegion; signal?: AbortSignal }): Promise<{ labels: Uint8Array; probas?: Float32Array }> {
+  if (probas) {
+    // One prediction pass serves both views (the labels include the model's smoothing).
+    const both = (await m.predict(image, options)) as PredictionResult;
+    return { labels: both.labels.data as Uint8Array, probas: both.probabilities.data };
+  }
+  return { labels: ((await m.segment(image, options)) as LabelImage).data as Uint8Array };
 }
 
 async function update(req: RequestOf<'update'>): Promise<UpdateResult> {
@@ -299,13 +314,29 @@ async function update(req: RequestOf<'update'>): Promise<UpdateResult> {
   result.classes = m.classes ?? [];
   predictTiles = 1;
   const t1 = performance.now();
-  if (req.probas) {
-    // One prediction pass serves both views (the labels include the model's smoothing).
-    const both = (await m.predict(image)) as PredictionResult;
-    result.probas = both.probabilities.data;
-    result.labels = both.labels.data as Uint8Array;
-  } else {
-    result.labels = ((await m.segment(image)) as LabelImage).data as Uint8Array;
+  const region = req.visible && (req.visible.height < h || req.visible.width < w) ? req.visible : undefined;
+  if (region) {
+    // What is on screen first: its tiles' features stay in the model's cache for the rest.
+    const first = await predictOnce(m, image, req.probas, { region });
+    result.timings.visible = performance.now() - t0;
+    const partial: PartialResult = { gen: req.gen, plane: req.plane, region, labels: first.labels, probas: first.probas, classes: result.classes, ms: result.timings.visible };
+    const transfer: Transferable[] = [first.labels.buffer as ArrayBuffer];
+    if (first.probas) transfer.push(first.probas.buffer as ArrayBuffer);
+    scope.postMessage({ type: 'partial', ...partial }, transfer);
+    await yieldToMessages();
+    if (newestGen > req.gen) return { ...result, superseded: true };
+  }
+  const abort = new AbortController();
+  runningAbort = abort;
+  try {
+    const whole = await predictOnce(m, image, req.probas, { signal: abort.signal });
+    result.labels = whole.labels;
+    result.probas = whole.probas;
+  } catch (error) {
+    if (error instanceof CancelledError) return { ...result, superseded: true };
+    throw error;
+  } finally {
+    runningAbort = null;
   }
   result.timings.segment = performance.now() - t1;
   // The engine cuts the image into tiles whenever features and intermediates exceed one buffer.

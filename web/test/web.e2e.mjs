@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decode as decodePng } from 'fast-png';
+import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,11 +42,14 @@ const BROWSER_ARGS = [
 const TRUTH_LABELS = [1, 49, 67, 91];
 const BRUSH = 7;
 const UPDATE_TIMEOUT = 180_000;
+// The large image of the region-first checks (the sample tiled).
+const BIG = 4096;
+const TEST_WEIGHTS = join(root, '..', 'shared', 'weights', 'vgg16-test-random-init.safetensors');
 
 mkdirSync(outDir, { recursive: true });
 const record = process.argv.includes('--record');
 const results = { passed: 0, failed: 0, checks: [] };
-const timings = { perStrokeMs: [], workerMs: [], stages: [], loadAverage: loadavg()[0] };
+const timings = { perStrokeMs: [], workerMs: [], stages: [], byAlias: {}, loadAverage: loadavg()[0] };
 
 function check(name, ok, detail = '') {
   results.checks.push({ name, ok, detail });
@@ -116,7 +119,7 @@ function agreement(a, b) {
  * Horizontal stroke paths well inside each truth region: rows where a run of pixels all at least
  * `margin` away (in a square) from another label is longest, two rows per class far apart.
  */
-function strokePaths(truth, width, height, margin) {
+function strokePaths(truth, width, height, margin, count = 2) {
   const paths = [];
   for (const label of TRUTH_LABELS) {
     const runs = [];
@@ -142,10 +145,10 @@ function strokePaths(truth, width, height, margin) {
     runs.sort((a, b) => b.len - a.len);
     const chosen = [];
     for (const r of runs) {
-      if (chosen.length === 2) break;
+      if (chosen.length === count) break;
       if (chosen.every((c) => Math.abs(c.y - r.y) > 40 || Math.max(c.x0, r.x0) > Math.min(c.x1, r.x1))) chosen.push(r);
     }
-    if (chosen.length < 2) throw new Error(`no room for two strokes of label ${label}`);
+    if (chosen.length < count) throw new Error(`no room for ${count} stroke(s) of label ${label} in ${width}×${height}`);
     // At most 70 px long, centred in the run.
     paths.push(chosen.map((r) => {
       const mid = (r.x0 + r.x1) / 2;
@@ -198,7 +201,7 @@ async function statusOf(page) {
 }
 
 /** Waits until the newest requested update is done and the page is idle (or errors). */
-async function waitForUpdate(page, afterGen = 0) {
+async function waitForUpdate(page, afterGen = 0, timeout = UPDATE_TIMEOUT) {
   await page.waitForFunction(
     (after) => {
       const s = document.getElementById('status');
@@ -207,7 +210,7 @@ async function waitForUpdate(page, afterGen = 0) {
       return req > after && Number(s.dataset.done ?? 0) === req && s.dataset.state === 'idle';
     },
     afterGen,
-    { timeout: UPDATE_TIMEOUT, polling: 100 },
+    { timeout, polling: 100 },
   );
   const s = await statusOf(page);
   if (s.state === 'error') throw new Error(`the page reports an error: ${s.text}`);
@@ -240,6 +243,177 @@ async function downloadTo(page, buttonSelector, name) {
 
 async function selectClass(page, index) {
   await page.click(`#classes li:nth-child(${index}) input[type=radio]`);
+}
+
+/** Fresh page, the sample, `fe` features, one stroke per class: the update times of classes 2–4. */
+async function perStrokeTimes(page, base, paths, fe, modelPrefix, prepare) {
+  await page.goto(base);
+  await page.waitForFunction(() => document.getElementById('device-line').textContent.startsWith('WebGPU'), null, { timeout: 60_000 });
+  await page.click('#sample');
+  await page.waitForFunction(() => document.getElementById('image-canvas').width === 512, null, { timeout: 30_000 });
+  await page.selectOption('#fe', fe);
+  if (prepare) await prepare();
+  await page.waitForFunction((p) => document.getElementById('model-line').textContent.startsWith(p), modelPrefix, { timeout: 120_000 });
+  while ((await page.$$('#classes li')).length < 4) await page.click('#add-class');
+  await page.$eval('#brush', (el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input'));
+  }, BRUSH);
+  const out = { perStrokeMs: [], workerMs: [], stages: [] };
+  let gen = Number((await statusOf(page)).requested ?? 0);
+  for (let c = 0; c < 4; c++) {
+    await selectClass(page, c + 1);
+    const t0 = Date.now();
+    await stroke(page, paths[c][0]);
+    const s = await waitForUpdate(page, gen);
+    gen = Number(s.requested);
+    if (c >= 1) {
+      out.perStrokeMs.push(Date.now() - t0);
+      out.workerMs.push(Number(s.updateMs));
+      const m = /train ([\d.]+) s · segment ([\d.]+) s/.exec(s.text);
+      if (m) out.stages.push({ train: Number(m[1]), segment: Number(m[2]) });
+    }
+    console.log(`    ${fe} stroke class ${c + 1}: ${((Date.now() - t0) / 1000).toFixed(1)} s — ${s.text}`);
+  }
+  return out;
+}
+
+/** The sample tiled into a BIG×BIG RGB PNG (with its truth tiled the same way). */
+function tiledSamplePng(size) {
+  const img = decodePng(readFileSync(join(root, 'sample', '0000_img.png')));
+  const data = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    const row = (y % img.height) * img.width;
+    for (let x = 0; x < size; x++) {
+      const from = (row + (x % img.width)) * img.channels;
+      const to = (y * size + x) * 3;
+      data[to] = img.data[from];
+      data[to + 1] = img.data[from + 1];
+      data[to + 2] = img.data[from + 2];
+    }
+  }
+  return encodePng({ width: size, height: size, data, channels: 3, depth: 8 });
+}
+
+/** The image pixels on screen, from the canvas's on-screen box and the viewport's. */
+async function visibleImageRegion(page) {
+  return page.evaluate(() => {
+    const c = document.getElementById('image-canvas');
+    const r = c.getBoundingClientRect();
+    const v = document.getElementById('viewport').getBoundingClientRect();
+    const s = r.width / c.width;
+    const x0 = Math.max(0, Math.floor((v.left - r.left) / s));
+    const y0 = Math.max(0, Math.floor((v.top - r.top) / s));
+    const x1 = Math.min(c.width, Math.ceil((v.right - r.left) / s));
+    const y1 = Math.min(c.height, Math.ceil((v.bottom - r.top) / s));
+    return { y: y0, x: x0, height: y1 - y0, width: x1 - x0, scale: s };
+  });
+}
+
+/**
+ * A BIG² image with a trained model: the visible region first, within the bound of the whole
+ * sample; the rest in the background; strokes painted meanwhile drawn at once and picked up.
+ */
+async function largeImageChecks(page, base, bundlePath) {
+  const bigPath = join(outDir, `tiled-${BIG}.png`);
+  writeFileSync(bigPath, tiledSamplePng(BIG));
+  // The bound: this model loaded onto the whole sample in a fresh page (request → overlay, timed
+  // by the page; the sample fits the view, so all of it is "visible").
+  await page.goto(base);
+  await page.waitForFunction(() => document.getElementById('device-line').textContent.startsWith('WebGPU'), null, { timeout: 60_000 });
+  await page.click('#sample');
+  await page.waitForFunction(() => /Paint scribbles/.test(document.getElementById('status').textContent), null, { timeout: 60_000 });
+  await page.setInputFiles('#load-model', bundlePath);
+  const sampleMs = Number((await waitForUpdate(page, 0)).updateMs);
+
+  // The large image in a fresh page, zoomed in until the view shows about as many image pixels
+  // as the sample has, then the same model loaded: the view's region comes first.
+  await page.goto(base);
+  await page.waitForFunction(() => document.getElementById('device-line').textContent.startsWith('WebGPU'), null, { timeout: 60_000 });
+  await page.setInputFiles('#open-file', bigPath);
+  await page.waitForFunction((b) => document.getElementById('image-canvas').width === b, BIG, { timeout: 120_000 });
+  const box = await page.$eval('#viewport', (v) => {
+    const r = v.getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  });
+  await page.mouse.move(box.x, box.y);
+  for (let i = 0; i < 40; i++) {
+    const r = await visibleImageRegion(page);
+    if (r.height * r.width <= 512 * 384) break;
+    await page.mouse.wheel(0, -120);
+  }
+  const region = await visibleImageRegion(page);
+  await page.setInputFiles('#load-model', bundlePath);
+  await page.waitForFunction(() => Number(document.getElementById('status').dataset.visibleGen ?? 0) > 0, null, { timeout: UPDATE_TIMEOUT, polling: 100 });
+  const first = await statusOf(page);
+  const visibleMs = Number(first.visibleMs);
+  timings.large = { size: BIG, region: `${region.width}×${region.height}`, sampleMs, visibleMs };
+  await page.screenshot({ path: join(outDir, `large-${BIG}-visible-first.png`) });
+  check(
+    `${BIG}² image: the visible region (${region.width}×${region.height} px) is updated within 1.5× the whole sample's update`,
+    visibleMs <= 1.5 * sampleMs && first.state === 'busy' && Number(first.done ?? 0) < Number(first.visibleGen),
+    `visible ${(visibleMs / 1000).toFixed(1)} s (zoom ${region.scale.toFixed(2)}), the whole 512×384 sample ${(sampleMs / 1000).toFixed(1)} s; then: ${first.text}`,
+  );
+
+  // A pan while the rest is computed: the work in flight is cut short, the new view comes first.
+  const beforePan = Number(first.requested);
+  const supersededBefore = Number(first.superseded ?? 0);
+  await page.mouse.move(box.x, box.y);
+  await page.mouse.down({ button: 'right' });
+  await page.mouse.move(box.x - 150, box.y - 100, { steps: 8 });
+  await page.mouse.up({ button: 'right' });
+  const tPan = Date.now();
+  await page.waitForFunction((g) => Number(document.getElementById('status').dataset.visibleGen ?? 0) > g, beforePan, { timeout: UPDATE_TIMEOUT, polling: 100 });
+  timings.large.panMs = Date.now() - tPan;
+  const panned = await statusOf(page);
+  check(`${BIG}² image: a pan during background work supersedes it and segments the new view first`, Number(panned.superseded ?? 0) > supersededBefore && Number(panned.requested) > beforePan, `new view in ${(timings.large.panMs / 1000).toFixed(1)} s after the pan (the tile in flight finishes first); ${panned.text}`);
+  const view = await visibleImageRegion(page);
+
+  // While the rest of the image is being segmented: one stroke per class in the view, each drawn
+  // at once; the last update must include all of them.
+  await page.$eval('#brush', (el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input'));
+  }, BRUSH);
+  while ((await page.$$('#classes li')).length < 4) await page.click('#add-class');
+  const truth = readLabels(join(root, 'sample', '0000_ground_truth.png'));
+  const inView = pathsInView(truth, view);
+  let drawnAtOnce = true;
+  const busyWhilePainting = [];
+  for (let c = 0; c < 4; c++) {
+    await selectClass(page, c + 1);
+    busyWhilePainting.push((await statusOf(page)).state);
+    const path = inView[c];
+    await stroke(page, path);
+    const mid = Math.round((path.x0 + path.x1) / 2);
+    const alpha = await page.$eval('#annotation-canvas', (cv, p) => cv.getContext('2d').getImageData(p.x, p.y, 1, 1).data[3], { x: mid, y: path.y });
+    drawnAtOnce &&= alpha > 0;
+  }
+  const lastGen = Number((await statusOf(page)).requested);
+  const t0 = Date.now();
+  await page.waitForFunction((g) => Number(document.getElementById('status').dataset.visibleGen ?? 0) >= g, lastGen, { timeout: UPDATE_TIMEOUT, polling: 100 });
+  timings.large.lastStrokeToViewMs = Date.now() - t0;
+  // The whole 4096² image: about 85 samples' worth of work on a software driver.
+  const done = await waitForUpdate(page, lastGen - 1, 900_000);
+  timings.large.lastStrokeToWholeMs = Date.now() - t0;
+  check(`${BIG}² image: strokes painted during background work are drawn at once`, drawnAtOnce && busyWhilePainting[0] === 'busy', `page state while painting: ${busyWhilePainting.join(', ')}`);
+  const annotations = readLabels(await downloadTo(page, '#dl-annot', `large-${BIG}-annotations.png`));
+  const painted = annotations.data.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+  const rows = Number(/([\d,]+) scribbled px/.exec(done.text)?.[1].replaceAll(',', '') ?? -1);
+  const superseded = Number(done.superseded ?? 0);
+  check(`${BIG}² image: the last update trained on every stroke and segmented the whole image`, Number(done.done) === lastGen && rows === painted && new Set(annotations.data).size === 5 && superseded >= 1, `${rows} rows for ${painted} painted px; ${superseded} updates superseded; ${done.text}`);
+  await page.screenshot({ path: join(outDir, `large-${BIG}-after-strokes.png`) });
+}
+
+/** One stroke per class inside `region` of the tiled image: from the tiled truth's window there. */
+function pathsInView(sample, region) {
+  const m = 8;
+  const [h, w] = [region.height - 2 * m, region.width - 2 * m];
+  const window = new Uint8Array(h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) window[y * w + x] = sample.data[((region.y + m + y) % sample.height) * sample.width + ((region.x + m + x) % sample.width)];
+  }
+  return strokePaths(window, w, h, Math.ceil(BRUSH / 2) + 3, 1).map(([p]) => ({ y: p.y + region.y + m, x0: p.x0 + region.x + m, x1: p.x1 + region.x + m }));
 }
 
 // ---------------------------------------------------------------- the run
@@ -412,6 +586,23 @@ async function main() {
     await page.screenshot({ path: join(outDir, 'uncertainty.png') });
     check('uncertainty view drawn', (await statusOf(page)).state === 'idle');
 
+    // "Annotate here next": drawn from the probabilities the page has (no new pass), the most
+    // uncertain regions outlined; and the class-area table of the shown segmentation.
+    await page.selectOption('#view', 'suggest');
+    await page.waitForFunction(() => !!document.getElementById('overlay-canvas').dataset.suggestions, null, { timeout: 30_000 });
+    const boxes = JSON.parse(await page.$eval('#overlay-canvas', (c) => c.dataset.suggestions));
+    const inside = boxes.every(([y, x, h, w]) => y >= 0 && x >= 0 && h > 0 && w > 0 && y + h <= 384 && x + w <= 512);
+    const apart = boxes.every(([y, x, h, w], i) => boxes.every(([y2, x2, h2, w2], j) => i === j || y + h <= y2 || y2 + h2 <= y || x + w <= x2 || x2 + w2 <= x));
+    await page.screenshot({ path: join(outDir, 'annotate-here-next.png') });
+    check('"annotate here next" outlines up to 5 separate regions inside the image', boxes.length >= 1 && boxes.length <= 5 && inside && apart, JSON.stringify(boxes));
+    const areas = await page.$$eval('#areas tbody tr', (rows) => rows.map((r) => ({ value: Number(r.dataset.value), pixels: Number(r.dataset.pixels), text: r.textContent })));
+    const counted = new Map();
+    for (const v of seg3.data) counted.set(v, (counted.get(v) ?? 0) + 1);
+    const areasMatch = areas.length === counted.size && areas.every((a) => counted.get(a.value) === a.pixels);
+    await (await page.$('#areas')).screenshot({ path: join(outDir, 'class-areas.png') });
+    check('the class-area table counts the shown segmentation', areasMatch && areas.reduce((n, a) => n + a.pixels, 0) === 512 * 384, areas.map((a) => a.text).join(' | '));
+    await page.selectOption('#view', 'segmentation');
+
     // A 16-bit TIFF stack: three planes, a plane slider, contrast-stretched display.
     const tiffPath = join(outDir, 'stack16.tif');
     writeFileSync(tiffPath, tiffStack16(96, 64, 3));
@@ -425,6 +616,22 @@ async function main() {
     const planeOut = await page.textContent('#plane-out');
     const shown = await page.$eval('#image-canvas', (c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0)));
     check('a 16-bit TIFF stack opens with a plane slider', /16-bit, 3 planes/.test(info) && (await page.isVisible('#plane-row')) && planeOut === '3 / 3' && Math.max(...shown) > 200 && Math.min(...shown) < 50, `${info}; plane ${planeOut}`);
+
+    // Per-stroke updates with the two other feature families: ilastik filters and VGG16 (the
+    // seeded test weights, given to the page as a user gives it the real ones).
+    for (const [fe, prefix, prepare] of [
+      ['ilastik', 'ilastik', null],
+      ['vgg', 'vgg16', async () => {
+        await page.waitForSelector('#weights-row:not([hidden])', { timeout: 60_000 });
+        await page.setInputFiles('#weights-file', TEST_WEIGHTS);
+      }],
+    ]) {
+      const ms = await perStrokeTimes(page, base, paths, fe, prefix, prepare);
+      timings.byAlias[fe] = ms;
+      check(`${fe}: four strokes, four updates`, ms.perStrokeMs.length === 3, `per stroke (classes 2–4): ${ms.perStrokeMs.map((v) => `${(v / 1000).toFixed(1)} s`).join(', ')}`);
+    }
+
+    await largeImageChecks(page, base, bundlePath);
 
     check('no page or console errors', problems.length === 0, problems.slice(0, 3).join(' | '));
   } finally {
@@ -507,6 +714,14 @@ function writeTimings() {
     timings.parameterChangeMs ? `| scalings 1 → 1,2,4 (new model: all scribbles extracted again, refit, segment) | ${(timings.parameterChangeMs / 1000).toFixed(1)} s |` : '',
     timings.loadAndSegmentMs ? `| load the downloaded model in a fresh page and segment (binding limit forced to 16 MiB: 48 tiles) | ${(timings.loadAndSegmentMs / 1000).toFixed(1)} s |` : '',
     timings.cpuFallbackMs ? `| one update on the CPU reference engine (the no-WebGPU fallback; 2 classes) | ${(timings.cpuFallbackMs / 1000).toFixed(1)} s |` : '',
+    ...Object.entries(timings.byAlias).map(([fe, t]) => `| \`${fe}\` per stroke, mouse-up to the new overlay (classes 2, 3, 4${fe === 'vgg' ? '; the seeded test weights' : ''}) — train / segment in the worker | ${t.perStrokeMs.map((v) => `${(v / 1000).toFixed(1)} s`).join(', ')} — ${t.stages.map((x) => `${x.train.toFixed(2)} / ${x.segment.toFixed(2)} s`).join(', ')} |`),
+    ...(timings.large
+      ? [
+          `| ${timings.large.size}² image (the sample tiled), zoomed to a ${timings.large.region} px view: load the model → view segmented | ${(timings.large.visibleMs / 1000).toFixed(1)} s (the whole 512×384 sample: ${(timings.large.sampleMs / 1000).toFixed(1)} s) |`,
+          timings.large.panMs ? `| the same, a pan while the rest is computed → new view segmented | ${(timings.large.panMs / 1000).toFixed(1)} s |` : '',
+          timings.large.lastStrokeToViewMs ? `| the same, four strokes painted meanwhile: last stroke → view updated / → whole ${timings.large.size}² image | ${(timings.large.lastStrokeToViewMs / 1000).toFixed(1)} s / ${(timings.large.lastStrokeToWholeMs / 1000).toFixed(0)} s |` : '',
+        ]
+      : []),
     '',
     acc.page !== undefined
       ? `Accuracy on unscribbled pixels (${acc.scribbledPixels} px scribbled with the mouse): page ${(acc.page * 100).toFixed(2)} %, ConvpaintModel on the same scribbles ${(acc.direct * 100).toFixed(2)} %; with scalings 1,2,4 ${(acc.scalings124 * 100).toFixed(2)} %. Whole browser test: ${timings.totalSeconds?.toFixed(0)} s. On SwiftShader the segmentation pass (100 trees over 196,608 pixels) dominates; the CPU engine is faster on this machine. No hardware GPU was available for this measurement.`

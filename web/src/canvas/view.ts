@@ -12,6 +12,8 @@ export class View {
   private height = 1;
   private spaceHeld = false;
   private panFrom: { x: number; y: number; tx: number; ty: number } | null = null;
+  /** Called after every zoom or pan (often: debounce what it starts). */
+  onChange: (() => void) | null = null;
 
   constructor(
     readonly viewport: HTMLElement,
@@ -66,6 +68,18 @@ export class View {
     this.apply();
   }
 
+  /** The image pixels on screen (whole pixels, clipped to the image), or null when none is. */
+  visibleRegion(): { y: number; x: number; height: number; width: number } | null {
+    const vw = this.viewport.clientWidth;
+    const vh = this.viewport.clientHeight;
+    const x0 = Math.max(0, Math.floor(-this.tx / this.scale));
+    const y0 = Math.max(0, Math.floor(-this.ty / this.scale));
+    const x1 = Math.min(this.width, Math.ceil((vw - this.tx) / this.scale));
+    const y1 = Math.min(this.height, Math.ceil((vh - this.ty) / this.scale));
+    if (x1 <= x0 || y1 <= y0) return null;
+    return { y: y0, x: x0, height: y1 - y0, width: x1 - x0 };
+  }
+
   /** Client coordinates → image coordinates (pixels, fractional). */
   toImage(clientX: number, clientY: number): { x: number; y: number } {
     const rect = this.viewport.getBoundingClientRect();
@@ -80,6 +94,7 @@ export class View {
   private apply(): void {
     this.stage.style.transform = `translate(${this.tx}px, ${this.ty}px) scale(${this.scale})`;
     this.viewport.dataset.zoom = this.scale.toFixed(3);
+    this.onChange?.();
   }
 
   private onWheel(e: WheelEvent): void {

@@ -64,6 +64,12 @@ export class ClassList {
     return entry ? entry.colour : PALETTE[(value - 1) % PALETTE.length] ?? [128, 128, 128];
   };
 
+  /** The class's name in the list (escaped for HTML), or "Class v" for a value not listed. */
+  nameOf(value: number): string {
+    const name = this.classes.find((c) => c.value === value)?.name ?? `Class ${value}`;
+    return name.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  }
+
   add(): void {
     const value = Math.max(0, ...this.classes.map((c) => c.value)) + 1;
     if (value > 255) return;
