@@ -7,7 +7,7 @@
  *   --quick            sizes 512² and 1024², up to 3 runs, 15 s per stage and size (< 5 min on 2 cores)
  *   --sizes=512,1024   image sides (default 512,1024,2048,4096; quick 512,1024)
  *   --stages=a,b       any of: ceilings, prepare, gaussian, ilastik, vgg, vgg-m, vgg-l, gbdt, rf,
- *                      predict, e2e (default all)
+ *                      predict, e2e, stroke (default all)
  *   --runs=N           runs per measurement (default 5; quick 3)
  *   --budget=S         seconds per stage and size (default 240; quick 15); --e2e-budget=S likewise
  *   --drivers=NAME     lavapipe | swiftshader | system (default: whatever Vulkan loader finds)
@@ -33,8 +33,10 @@ import { forestEvalStage, trainingRows, trainStages } from './stages/classifier.
 import { composeCpuPath, endToEndStage } from './stages/end-to-end.js';
 import type { CpuPerPixel, EndToEnd } from './stages/end-to-end.js';
 import { EXTRACTOR_ALIASES, extractorStage, prepareStage } from './stages/features.js';
+import { strokeStage } from './stages/stroke.js';
+import type { StrokeResult } from './stages/stroke.js';
 
-const ALL_STAGES = ['ceilings', 'prepare', ...EXTRACTOR_ALIASES, 'gbdt', 'rf', 'predict', 'e2e'];
+const ALL_STAGES = ['ceilings', 'prepare', ...EXTRACTOR_ALIASES, 'gbdt', 'rf', 'predict', 'e2e', 'stroke'];
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -92,11 +94,12 @@ const env: BenchEnv = {
 function checkErrors(stage: string): void {
   const errors = ctx.takeUncapturedErrors();
   if (errors.length > 0) throw new Error(`WebGPU errors during ${stage}:\n${errors.join('\n')}`);
-  writeFileSync(join(outDir, 'partial.json.tmp'), JSON.stringify({ stage, machine, ceilings: env.ceilings, stages: results, endToEnd }, null, 2));
+  writeFileSync(join(outDir, 'partial.json.tmp'), JSON.stringify({ stage, machine, ceilings: env.ceilings, stages: results, endToEnd, strokes }, null, 2));
 }
 
 const results: StageResult[] = [];
 let endToEnd: EndToEnd[] = [];
+let strokes: StrokeResult[] = [];
 
 env.ceilings = { gpu: await measureGpuCeilings(ctx, timer, quick ? 3 : 5), cpu: measureCpuCeilings(quick ? 3 : 5) };
 checkErrors('ceilings');
@@ -110,6 +113,11 @@ if (stages.has('e2e')) {
   endToEnd = e.runs;
   results.push(...e.results);
   checkErrors('end to end');
+}
+
+if (stages.has('stroke')) {
+  strokes = await strokeStage(env);
+  checkErrors('one more stroke');
 }
 
 if (stages.has('prepare')) results.push(...(await prepareStage(env, sizes)));
@@ -164,6 +172,7 @@ const report: BenchReport = {
   ceilings: env.ceilings,
   stages: results,
   endToEnd,
+  strokes,
   targets: targets(),
   scene: SCENE_SOURCE,
 };
@@ -181,6 +190,11 @@ function targets(): Target[] {
   const over = f?.extra?.overBound;
   if (typeof over === 'number') {
     out.push({ name: 'vgg feature pass 1024² vs the memory-bandwidth bound', goal: '≤ 3× the bound', measured: `${over.toFixed(1)}× (${((f!.extra!.movedBytes as number) / 1e9).toFixed(2)} GB must move; bound ${((f!.extra!.bandwidthBoundS as number) * 1000).toFixed(0)} ms)`, verdict: over <= 3 ? 'met' : `${(over / 3).toFixed(1)}× further than allowed` });
+  }
+  for (const s of strokes) {
+    if (!s.referenceS) continue;
+    const x = s.referenceS / (s.total.medianMs / 1000);
+    out.push({ name: `one more stroke (${s.strokePixels} px), ${s.alias}, RGB 512×384: train(memoryMode) + segment`, goal: `≥ 20× the reference (${s.referenceS} s, quoted)`, measured: `${(s.total.medianMs / 1000).toFixed(2)} s (${x.toFixed(1)}×)`, verdict: x >= 20 ? 'met' : `${(20 / x).toFixed(1)}× short` });
   }
   return out;
 }

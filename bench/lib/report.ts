@@ -3,6 +3,7 @@
  * markdown report, printed and written into bench/RESULTS.md between two marker comments (the
  * topic sections below them are left alone).
  */
+import type { StrokeResult } from '../stages/stroke.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ceilings } from './ceilings.js';
@@ -32,6 +33,8 @@ export interface BenchReport {
   ceilings: Ceilings;
   stages: StageResult[];
   endToEnd: EndToEnd[];
+  /** One more stroke on the sample (bench/stages/stroke.ts). */
+  strokes: StrokeResult[];
   targets: Target[];
   scene: string;
 }
@@ -135,6 +138,20 @@ export function markdown(r: BenchReport): string {
   lines.push('');
   lines.push(`Pieces are timed in the same round (see bench/stages/end-to-end.ts); shares are of the median total.${warm ? ` Warm-up round (pipelines, JIT) at ${warm.side}²: ${fmtMs(warm.ms)}.` : ''} The CPU path's pieces are composed from the stage table's CPU reference times per pixel at the same size (its VGG pass is too slow to run whole here); its classifier time is the GPU path's (on a software adapter both train with the CPU trainer on every core; on a GPU the GPU path trains there, so the composed CPU path is then optimistic).`);
   lines.push('');
+  if (r.strokes.length > 0) {
+    lines.push('### One more stroke: `train(memoryMode)` + `segment`, RGB sample 512×384 (issue 17)');
+    lines.push('');
+    lines.push('| alias | stroke → rows | total, median (min–max) | train | segment | the step before (cold: train on the rest + segment) | reference tool | ours vs the reference |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const s of r.strokes) {
+      const x = s.referenceS ? s.referenceS / (s.total.medianMs / 1000) : NaN;
+      const ratio = Number.isNaN(x) ? '–' : x >= 1 ? `${x.toFixed(1)}× faster` : `${(1 / x).toFixed(1)}× slower`;
+      lines.push(`| ${s.alias} | ${s.strokePixels} px → ${s.rows.toLocaleString('en')} | ${fmtTiming(s.total)} | ${fmtMs(s.train.medianMs)} | ${fmtMs(s.segment.medianMs)} | ${fmtMs(s.first.medianMs)} | ${s.referenceS ? `${s.referenceS} s (quoted)` : '–'} | ${ratio} |`);
+    }
+    lines.push('');
+    lines.push("ConvpaintModel with its defaults (feature cache on: the stroke's rows and the segmentation reuse the tiles the step before computed; trainer `auto`). The reference figures are issue 17's, measured with napari-convpaint on this machine class; the Python tool is not installed here, so they are quoted, not re-measured in this run.");
+    lines.push('');
+  }
   if (r.targets.length > 0) {
     lines.push('### Targets (issue 8; measured, never asserted in tests)');
     lines.push('');
