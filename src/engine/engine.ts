@@ -11,7 +11,7 @@ import type { Labels3D } from '../prepare/dims.js';
 import type { PreparedImage } from '../prepare/prepare.js';
 import { CancelledError, HostMemoryError } from '../errors.js';
 import { overallPaddings } from '../features/padding.js';
-import { predictionBands } from './tiling.js';
+import { predictionBands, tileArea } from './tiling.js';
 import type { OutputRegion, PaddedGeometry, PredictionBand, RegionTiling, TileJob } from './tiling.js';
 import type { FeatureCacheStats } from './feature-cache.js';
 
@@ -128,14 +128,22 @@ export function planBands(
 }
 
 /**
- * Whether training should compute the prediction grid's tiles (`trainingPlan`'s `preferGrid`):
- * when the cache holds all of them (nothing to compute), or when each plane is one block — the
- * segmentation that follows a stroke needs exactly that tile, so computing it now costs nothing
- * extra. On a large image the grid's blocks are far larger than a stroke's tiles; those win.
+ * Padded area the grid's training tiles may cost, as a multiple of the cheapest plan's, and still
+ * be chosen: the segmentation that usually follows needs those tiles, so computing them now saves
+ * at least as much as it costs. On the sample with scribbles everywhere the grid costs 1.07×
+ * (ilastik) to 1.8× (gaussian); a stroke on a large image, tens to hundreds of times.
  */
-export function gridTrainingRule(g: PaddedGeometry, block: number, cached: (job: TileJob) => boolean): (tiles: readonly TileJob[]) => boolean {
+export const GRID_TRAINING_AREA = 2;
+
+/**
+ * Whether training should compute the prediction grid's tiles (`trainingPlan`'s `preferGrid`):
+ * when the cache holds all of them (nothing to compute), when each plane is one block (the
+ * segmentation needs exactly that tile), or when they cost at most GRID_TRAINING_AREA times the
+ * cheapest tiles for the scribbles. Otherwise — a stroke on a large image — the cheapest tiles win.
+ */
+export function gridTrainingRule(g: PaddedGeometry, block: number, cached: (job: TileJob) => boolean): (tiles: readonly TileJob[], cheapestArea: number) => boolean {
   const onePerPlane = g.height <= block && g.width <= block;
-  return (tiles) => onePerPlane || tiles.every(cached);
+  return (tiles, cheapestArea) => onePerPlane || tiles.every(cached) || tileArea(tiles) <= GRID_TRAINING_AREA * cheapestArea;
 }
 
 /** Throws CancelledError when `signal` has fired. */

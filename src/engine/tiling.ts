@@ -243,23 +243,25 @@ export interface TrainingPlan {
  * The reference's training tiles (`trainingTiles`) — or, when they would compute features for
  * more pixels than blocks over the labelled region do (many small scribbles, each under its own
  * halo: ilastik's is 40 pixels), those blocks. Features inside a kept region do not depend on the
- * tile (the tiling invariance), so both plans give the same rows; `order` puts them in the
+ * tile (the tiling invariance), so every plan gives the same rows; `order` puts them in the
  * reference plan's order. When `preferGrid` accepts the prediction grid's blocks that hold
- * labels (`gridTrainingTiles`; a feature cache holds them, say), those.
+ * labels (`gridTrainingTiles`) given the padded area of the cheapest plan, those.
  */
-export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: boolean, block: number, preferGrid?: (tiles: readonly TileJob[]) => boolean): TrainingPlan {
+export function trainingPlan(labels: Labels3D, g: PaddedGeometry, byComponent: boolean, block: number, preferGrid?: (grid: readonly TileJob[], cheapestArea: number) => boolean): TrainingPlan {
   const reference = trainingTiles(labels, g, byComponent, block);
+  const blocks = byComponent ? trainingTiles(labels, g, false, block) : null;
+  const cheaper = blocks && tileArea(blocks) < tileArea(reference) ? blocks : null;
   const gridTiles = preferGrid ? gridTrainingTiles(labels, g, block) : null;
-  const grid = gridTiles !== null && preferGrid!(gridTiles);
-  const blocks = grid ? gridTiles : byComponent ? trainingTiles(labels, g, false, block) : null;
-  if (!blocks || (!grid && tileArea(blocks) >= tileArea(reference))) return { tiles: reference, order: null };
+  const chosen = gridTiles && preferGrid!(gridTiles, tileArea(cheaper ?? reference)) ? gridTiles : cheaper;
+  if (!chosen) return { tiles: reference, order: null };
+  const blocksChosen = chosen;
   const position = new Map<number, number>();
   let k = 0;
   for (const t of reference) for (const c of t.coords) position.set(c, k++);
   const order = new Uint32Array(k);
   let i = 0;
-  for (const t of blocks) for (const c of t.coords) order[i++] = position.get(c)!;
-  return { tiles: blocks, order };
+  for (const t of blocksChosen) for (const c of t.coords) order[i++] = position.get(c)!;
+  return { tiles: blocksChosen, order };
 }
 
 /**

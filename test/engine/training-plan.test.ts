@@ -41,7 +41,7 @@ describe('training plan', () => {
     expect(Array.from(b.x)).toEqual(Array.from(a.x));
   });
 
-  it('with a feature cache: the grid when the image is one block or the cache holds its tiles, else the cheaper tiles', () => {
+  it('with a feature cache: the grid when the image is one block, the cache holds its tiles or it costs ≤ 2× the cheapest plan, else the cheaper tiles', () => {
     const data = new Int32Array(200 * 300);
     for (let x = 100; x < 140; x++) data[50 * 300 + x] = 1 + (x % 2);
     const labels: Labels3D = { data, shape: [1, 200, 300] };
@@ -55,6 +55,13 @@ describe('training plan', () => {
     const cold = trainingPlan(labels, g, true, 64, gridTrainingRule(g, 64, () => false));
     expect(cold.order).toBeNull();
     expect(tileArea(cold.tiles)).toBeLessThan(tileArea(gridTrainingTiles(labels, g, 64)));
+    // Scribbles all over the image: the grid costs little more than the cheapest plan (and the
+    // segmentation that follows needs it), so the grid even when nothing is cached.
+    const spread = new Int32Array(200 * 300);
+    for (let y = 5; y < 200; y += 20) for (let x = 0; x < 300; x++) spread[y * 300 + x] = 1 + (y % 2);
+    const everywhere: Labels3D = { data: spread, shape: [1, 200, 300] };
+    const wide = trainingPlan(everywhere, g, true, 64, gridTrainingRule(g, 64, () => false));
+    expect(wide.tiles.map(key)).toEqual(gridTrainingTiles(everywhere, g, 64).map(key));
     // The same with the grid's tiles cached: those, computing nothing.
     const held = new Set(gridKeys(64));
     const warm = trainingPlan(labels, g, true, 64, gridTrainingRule(g, 64, (job) => held.has(key(job))));
