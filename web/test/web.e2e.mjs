@@ -241,6 +241,13 @@ async function downloadTo(page, buttonSelector, name) {
   return path;
 }
 
+async function setBrush(page) {
+  await page.$eval('#brush', (el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input'));
+  }, BRUSH);
+}
+
 async function selectClass(page, index) {
   await page.click(`#classes li:nth-child(${index}) input[type=radio]`);
 }
@@ -255,25 +262,29 @@ async function perStrokeTimes(page, base, paths, fe, modelPrefix, prepare) {
   if (prepare) await prepare();
   await page.waitForFunction((p) => document.getElementById('model-line').textContent.startsWith(p), modelPrefix, { timeout: 120_000 });
   while ((await page.$$('#classes li')).length < 4) await page.click('#add-class');
-  await page.$eval('#brush', (el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input'));
-  }, BRUSH);
-  const out = { perStrokeMs: [], workerMs: [], stages: [] };
-  let gen = Number((await statusOf(page)).requested ?? 0);
+  await setBrush(page);
+  return oneStrokePerClass(page, paths, fe, Number((await statusOf(page)).requested ?? 0));
+}
+
+/**
+ * One stroke per class (the first path of each), waiting for each update: the per-stroke times of
+ * classes 2–4 (the first stroke has one class, nothing to train) and the last generation.
+ */
+async function oneStrokePerClass(page, paths, what, afterGen) {
+  const out = { perStrokeMs: [], workerMs: [], stages: [], gen: afterGen };
   for (let c = 0; c < 4; c++) {
     await selectClass(page, c + 1);
     const t0 = Date.now();
     await stroke(page, paths[c][0]);
-    const s = await waitForUpdate(page, gen);
-    gen = Number(s.requested);
+    const s = await waitForUpdate(page, out.gen);
+    out.gen = Number(s.requested);
     if (c >= 1) {
       out.perStrokeMs.push(Date.now() - t0);
       out.workerMs.push(Number(s.updateMs));
       const m = /train ([\d.]+) s · segment ([\d.]+) s/.exec(s.text);
       if (m) out.stages.push({ train: Number(m[1]), segment: Number(m[2]) });
     }
-    console.log(`    ${fe} stroke class ${c + 1}: ${((Date.now() - t0) / 1000).toFixed(1)} s — ${s.text}`);
+    console.log(`    ${what} stroke class ${c + 1}: ${((Date.now() - t0) / 1000).toFixed(1)} s — ${s.text}`);
   }
   return out;
 }
@@ -371,10 +382,7 @@ async function largeImageChecks(page, base, bundlePath) {
 
   // While the rest of the image is being segmented: one stroke per class in the view, each drawn
   // at once; the last update must include all of them.
-  await page.$eval('#brush', (el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input'));
-  }, BRUSH);
+  await setBrush(page);
   while ((await page.$$('#classes li')).length < 4) await page.click('#add-class');
   const truth = readLabels(join(root, 'sample', '0000_ground_truth.png'));
   const inView = pathsInView(truth, view);
@@ -477,29 +485,16 @@ async function main() {
     await page.click('#add-class');
     await page.click('#add-class');
     check('four classes in the list', (await page.$$('#classes li')).length === 4);
-    await page.$eval('#brush', (el, v) => {
-      el.value = String(v);
-      el.dispatchEvent(new Event('input'));
-    }, BRUSH);
+    await setBrush(page);
     await page.screenshot({ path: join(outDir, 'before-painting.png') });
 
 
     // One stroke per class, waiting for each update: these are the per-stroke times.
-    let gen = 0;
-    for (let c = 0; c < 4; c++) {
-      await selectClass(page, c + 1);
-      const t0 = Date.now();
-      await stroke(page, paths[c][0]);
-      const s = await waitForUpdate(page, gen);
-      gen = Number(s.requested);
-      if (c >= 1) {
-        timings.perStrokeMs.push(Date.now() - t0);
-        timings.workerMs.push(Number(s.updateMs));
-        const m = /train ([\d.]+) s · segment ([\d.]+) s/.exec(s.text);
-        if (m) timings.stages.push({ train: Number(m[1]), segment: Number(m[2]) });
-      }
-      console.log(`    stroke class ${c + 1}: ${((Date.now() - t0) / 1000).toFixed(1)} s — ${s.text}`);
-    }
+    const strokes = await oneStrokePerClass(page, paths, 'gaussian', 0);
+    timings.perStrokeMs.push(...strokes.perStrokeMs);
+    timings.workerMs.push(...strokes.workerMs);
+    timings.stages.push(...strokes.stages);
+    let gen = strokes.gen;
     // Then a second stroke per class in quick succession: updates pile up and get superseded.
     const t1 = Date.now();
     for (let c = 0; c < 4; c++) {
@@ -665,10 +660,7 @@ async function main() {
         await page.click('#sample');
         await page.selectOption('#fe', 'gaussian');
         await page.waitForFunction(() => document.getElementById('model-line').textContent.startsWith('gaussian_features'), null, { timeout: 60_000 });
-        await page.$eval('#brush', (el, v) => {
-          el.value = String(v);
-          el.dispatchEvent(new Event('input'));
-        }, BRUSH);
+        await setBrush(page);
         await stroke(page, paths[0][0]);
         await selectClass(page, 2);
         await stroke(page, paths[1][0]);
