@@ -40,6 +40,7 @@ import type { FeatureGroupTensors, TrainShape } from '../ops/gbdt-train.js';
 import { gbdtDrawKeys, gbdtStatCount, noiseDecay, resolveGbdtOptions, trainGbdt } from './gbdt.js';
 import type { GbdtOptions } from './gbdt.js';
 import { greedyLogSumBorders } from './quantize.js';
+import { Float32ColumnSorter } from './float-sort.js';
 import { bootstrapWeightTable, normalTable } from './random.js';
 import { checkTrainingRows } from './rows.js';
 
@@ -69,10 +70,11 @@ export function histogramChunks(ctx: GpuContext, n: number, bytesPerChunk: numbe
 /** The border values of every feature (GreedyLogSum over its values, as the CPU trainer's quantisation). */
 export function featureBorders(x: Float32Array, n: number, nFeatures: number, borderCount: number): Float32Array[] {
   const column = new Float32Array(n);
+  const sorter = new Float32ColumnSorter();
   const out: Float32Array[] = [];
   for (let f = 0; f < nFeatures; f++) {
     for (let i = 0; i < n; i++) column[i] = x[i * nFeatures + f];
-    out.push(greedyLogSumBorders(column, borderCount));
+    out.push(greedyLogSumBorders(column, borderCount, sorter));
   }
   return out;
 }

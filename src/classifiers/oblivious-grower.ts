@@ -32,6 +32,13 @@ import type { QuantizedRows } from './quantize.js';
 export const SUBTRACTION_BUDGET = 256 * 2 ** 20;
 
 /**
+ * Features histogrammed in one pass over a leaf's rows. Four: the row's index and statistics are
+ * loaded once for four histograms (the loop's loads per update fall from 6 to 3 at S = 4), and
+ * four histograms' lines still stay in the L1 cache together.
+ */
+export const FEATURE_BLOCK = 4;
+
+/**
  * The state of the rows during one tree, shared by every feature scan (plain arrays, or views of
  * shared memory in parallel training).
  */
@@ -132,46 +139,77 @@ export class FeatureScanner {
     if (level > 0 && this.subtract) [this.parent, this.child] = [this.child, this.parent];
     const { parent, child } = this;
     const best: BestSplit = { score: -Infinity, feature: -1, border: -1 };
-    for (let f = this.f0; f < this.f1; f++) {
-      const nb = binOffset[f + 1] - binOffset[f];
-      const binsF = bins.subarray(f * n, (f + 1) * n);
-      const region = this.subtract ? (binOffset[f] - this.binBase) * L * S : 0;
-      const leafStride = nb * S;
-      if (level > 0 && this.subtract) {
-        const parentRegion = (binOffset[f] - this.binBase) * half * S;
+    const { f0, f1, subtract } = this;
+    // Histograms are built FEATURE_BLOCK features at a time (one pass over a leaf's rows feeds
+    // them all: the row's index and statistics are loaded once per block, not once per feature);
+    // each bin still receives its rows in partition order, so the sums are those of a
+    // one-feature-at-a-time pass, bit for bit. The low-memory path reuses one feature's scratch.
+    const block = subtract ? FEATURE_BLOCK : 1;
+    for (let g0 = f0; g0 < f1; g0 += block) {
+      const g1 = Math.min(g0 + block, f1);
+      if (level > 0 && subtract) {
+        const parentOf = (f: number) => (binOffset[f] - this.binBase) * half * S;
         for (let j = 0; j < half; j++) {
           const j1 = j + half;
           const small = count[j] <= count[j1] ? j : j1;
           const large = small === j ? j1 : j;
-          const sBase = region + small * leafStride;
-          child.fill(0, sBase, sBase + leafStride);
-          accumulate(child, sBase, binsF, idx, begin[small], begin[small] + count[small], stats, S);
-          const lBase = region + large * leafStride;
-          if (count[large] * (S + 2) < leafStride) {
-            // Fewer rows than bins: adding the rows is cheaper than subtracting histograms.
-            child.fill(0, lBase, lBase + leafStride);
-            accumulate(child, lBase, binsF, idx, begin[large], begin[large] + count[large], stats, S);
-          } else {
-            const pBase = parentRegion + j * leafStride;
-            for (let e = 0; e < leafStride; e++) child[lBase + e] = parent[pBase + e] - child[sBase + e];
+          const blockRows: BlockRows = { bases: [], bins: [] };
+          for (let f = g0; f < g1; f++) {
+            const leafStride = (binOffset[f + 1] - binOffset[f]) * S;
+            const sBase = this.regionOf(f, L) + small * leafStride;
+            child.fill(0, sBase, sBase + leafStride);
+            blockRows.bases.push(sBase);
+            blockRows.bins.push(bins.subarray(f * n, (f + 1) * n));
+          }
+          accumulateBlock(child, blockRows, idx, begin[small], begin[small] + count[small], stats, S);
+          for (let f = g0; f < g1; f++) {
+            const leafStride = (binOffset[f + 1] - binOffset[f]) * S;
+            const region = this.regionOf(f, L);
+            const sBase = region + small * leafStride;
+            const lBase = region + large * leafStride;
+            if (count[large] * (S + 2) < leafStride) {
+              // Fewer rows than bins: adding the rows is cheaper than subtracting histograms.
+              child.fill(0, lBase, lBase + leafStride);
+              accumulate(child, lBase, bins.subarray(f * n, (f + 1) * n), idx, begin[large], begin[large] + count[large], stats, S);
+            } else {
+              const pBase = parentOf(f) + j * leafStride;
+              for (let e = 0; e < leafStride; e++) child[lBase + e] = parent[pBase + e] - child[sBase + e];
+            }
           }
         }
       } else {
-        child.fill(0, region, region + L * leafStride);
-        for (let j = 0; j < L; j++) accumulate(child, region + j * leafStride, binsF, idx, begin[j], begin[j] + count[j], stats, S);
+        for (let j = 0; j < L; j++) {
+          const blockRows: BlockRows = { bases: [], bins: [] };
+          for (let f = g0; f < g1; f++) {
+            const leafStride = (binOffset[f + 1] - binOffset[f]) * S;
+            const base = this.regionOf(f, L) + j * leafStride;
+            child.fill(0, base, base + leafStride);
+            blockRows.bases.push(base);
+            blockRows.bins.push(bins.subarray(f * n, (f + 1) * n));
+          }
+          accumulateBlock(child, blockRows, idx, begin[j], begin[j] + count[j], stats, S);
+        }
       }
-      if (nb < 2) continue; // constant feature: nothing to split on
-      const score = this.scoreFeature(child, region, L, nb, D, lambda);
-      for (let b = 0; b < nb - 1; b++) {
-        const s = score[b] + (noiseScale > 0 ? noiseScale * noise(level, f, b) : 0);
-        if (s > best.score) {
-          best.score = s;
-          best.feature = f;
-          best.border = b;
+      for (let f = g0; f < g1; f++) {
+        const nb = binOffset[f + 1] - binOffset[f];
+        if (nb < 2) continue; // constant feature: nothing to split on
+        const score = this.scoreFeature(child, this.regionOf(f, L), L, nb, D, lambda);
+        for (let b = 0; b < nb - 1; b++) {
+          const s = score[b] + (noiseScale > 0 ? noiseScale * noise(level, f, b) : 0);
+          if (s > best.score) {
+            best.score = s;
+            best.feature = f;
+            best.border = b;
+          }
         }
       }
     }
     return best;
+  }
+
+  /** Start of feature f's histograms (all L leaves) in `child`; 0 on the low-memory path's scratch. */
+  private regionOf(f: number, L: number): number {
+    return this.subtract ? (this.rows.binOffset[f] - this.binBase) * L * this.rows.S : 0;
   }
 
   /**
@@ -189,6 +227,10 @@ export class FeatureScanner {
     num.fill(0, 0, nb);
     den.fill(0, 0, nb);
     for (let j = 0; j < L; j++) {
+      if (D === 3 && implicitLast) {
+        this.addLeafScores4(hist, region + j * nb * 4, j * 4, nb, lambda);
+        continue;
+      }
       const base = region + j * nb * S;
       const t = j * S;
       const totalW = totals[t + D];
@@ -246,6 +288,60 @@ export class FeatureScanner {
     }
     return num;
   }
+
+  /**
+   * One leaf's score changes for four classes (S = 4: three stored derivative sums, the fourth
+   * implicit, and the weight) — the loop of `scoreFeature` with the statistics in locals instead
+   * of the `left` array. The same operations in the same order, so the same numbers.
+   */
+  private addLeafScores4(hist: Float64Array, base: number, t: number, nb: number, lambda: number): void {
+    const { num, den } = this;
+    const totals = this.rows.leafTotals;
+    const totalW = totals[t + 3];
+    if (totalW <= 0) return; // an empty leaf adds nothing to any border
+    const emptyW = totalW * 1e-12;
+    const t0 = totals[t];
+    const t1 = totals[t + 1];
+    const t2 = totals[t + 2];
+    let l0 = 0;
+    let l1 = 0;
+    let l2 = 0;
+    let wl = 0;
+    let cNum = 0;
+    let cDen = 0;
+    for (let b = 0; b < nb - 1; b++) {
+      const o = base + b * 4;
+      if (b > 0 && hist[o + 3] <= emptyW) continue;
+      l0 += hist[o];
+      l1 += hist[o + 1];
+      l2 += hist[o + 2];
+      const r0 = t0 - l0;
+      const r1 = t1 - l1;
+      const r2 = t2 - l2;
+      const sl = l0 + l1 + l2;
+      const sr = r0 + r1 + r2;
+      const gl = l0 * l0 + l1 * l1 + l2 * l2 + sl * sl;
+      const gr = r0 * r0 + r1 * r1 + r2 * r2 + sr * sr;
+      wl += hist[o + 3];
+      const wr = totalW - wl;
+      let eNum = 0;
+      let eDen = 0;
+      if (wl > emptyW) {
+        const inv = 1 / (wl + lambda);
+        eNum += gl * inv;
+        eDen += wl * gl * inv * inv;
+      }
+      if (wr > emptyW) {
+        const inv = 1 / (wr + lambda);
+        eNum += gr * inv;
+        eDen += wr * gr * inv * inv;
+      }
+      num[b] += eNum - cNum;
+      den[b] += eDen - cDen;
+      cNum = eNum;
+      cDen = eDen;
+    }
+  }
 }
 
 /**
@@ -294,6 +390,81 @@ function accumulate(hist: Float64Array, base: number, bins: Uint8Array, idx: Uin
         for (let d = 0; d < S; d++) hist[o + d] += stats[s + d];
       }
   }
+}
+
+/** The histograms one pass over rows fills: per feature of a block, where its bins start in `hist` and its bin column. */
+interface BlockRows {
+  bases: number[];
+  bins: Uint8Array[];
+}
+
+/**
+ * `accumulate` for up to FEATURE_BLOCK features in one pass over rows idx[k0..k1): each row's
+ * statistics are read once and added into every feature's histogram. Blocks of four with S = 4
+ * (four classes) or S = 3 are unrolled; other shapes add feature by feature.
+ */
+function accumulateBlock(hist: Float64Array, block: BlockRows, idx: Uint32Array, k0: number, k1: number, stats: Float64Array, S: number): void {
+  const { bases, bins } = block;
+  if (bases.length === 4 && (S === 4 || S === 3)) {
+    const [a, b, c, d] = bases;
+    const [ba, bb, bc, bd] = bins;
+    if (S === 4) {
+      for (let k = k0; k < k1; k++) {
+        const i = idx[k];
+        const s = i * 4;
+        const s0 = stats[s];
+        const s1 = stats[s + 1];
+        const s2 = stats[s + 2];
+        const s3 = stats[s + 3];
+        let o = a + ba[i] * 4;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+        hist[o + 3] += s3;
+        o = b + bb[i] * 4;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+        hist[o + 3] += s3;
+        o = c + bc[i] * 4;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+        hist[o + 3] += s3;
+        o = d + bd[i] * 4;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+        hist[o + 3] += s3;
+      }
+    } else {
+      for (let k = k0; k < k1; k++) {
+        const i = idx[k];
+        const s = i * 3;
+        const s0 = stats[s];
+        const s1 = stats[s + 1];
+        const s2 = stats[s + 2];
+        let o = a + ba[i] * 3;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+        o = b + bb[i] * 3;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+        o = c + bc[i] * 3;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+        o = d + bd[i] * 3;
+        hist[o] += s0;
+        hist[o + 1] += s1;
+        hist[o + 2] += s2;
+      }
+    }
+    return;
+  }
+  for (let g = 0; g < bases.length; g++) accumulate(hist, bases[g], bins[g], idx, k0, k1, stats, S);
 }
 
 /** The chosen splits of one tree and the final leaf of every row. */

@@ -14,6 +14,7 @@
  * than every border (CatBoost's nan_mode Min): bin 0, and `NaN > border` is false in evaluation.
  */
 import { ValueError } from '../errors.js';
+import { Float32ColumnSorter } from './float-sort.js';
 
 /** The largest border count: bins must fit in a byte. */
 export const MAX_BORDERS = 254;
@@ -99,33 +100,41 @@ class MaxHeap {
   }
 }
 
-/**
- * Borders (ascending float32) for one feature's values by GreedyLogSum. NaN values are ignored.
- * A constant feature gets no border.
- */
-export function greedyLogSumBorders(values: Float32Array, maxBorders: number = MAX_BORDERS): Float32Array {
+function checkBorderCount(maxBorders: number): void {
   if (!Number.isInteger(maxBorders) || maxBorders < 1 || maxBorders > MAX_BORDERS) {
     throw new ValueError(`border count must be an integer in [1, ${MAX_BORDERS}], got ${maxBorders}`);
   }
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort();
-  // Distinct values with cumulative counts.
-  const distinct: number[] = [];
-  const cumList: number[] = [0];
+}
+
+/**
+ * Borders (ascending float32) for one feature's values by GreedyLogSum. NaN values are ignored.
+ * A constant feature gets no border. Pass one `sorter` to many calls to reuse its scratch.
+ */
+export function greedyLogSumBorders(values: Float32Array, maxBorders: number = MAX_BORDERS, sorter: Float32ColumnSorter = new Float32ColumnSorter()): Float32Array {
+  checkBorderCount(maxBorders);
+  return bordersOfSorted(sorter.sort(values).values, maxBorders);
+}
+
+/** GreedyLogSum borders of ascending, NaN-free values. */
+function bordersOfSorted(sorted: Float32Array, maxBorders: number): Float32Array {
+  // Distinct values with cumulative counts (−0 and +0 are one value, as `!==` has it).
+  const distinct = new Float32Array(sorted.length);
+  const cum = new Float64Array(sorted.length + 1);
+  let D = 0;
   for (let i = 0; i < sorted.length; i++) {
     if (i === 0 || sorted[i] !== sorted[i - 1]) {
-      distinct.push(sorted[i]);
-      cumList.push(cumList[cumList.length - 1]);
+      distinct[D] = sorted[i];
+      cum[D + 1] = cum[D];
+      D++;
     }
-    cumList[cumList.length - 1]++;
+    cum[D]++;
   }
-  const D = distinct.length;
   if (D <= 1) return new Float32Array(0);
   if (D - 1 <= maxBorders) {
     const out = new Float32Array(D - 1);
     for (let s = 1; s < D; s++) out[s - 1] = borderBetween(distinct[s - 1], distinct[s]);
     return out;
   }
-  const cum = Float64Array.from(cumList);
   const heap = new MaxHeap();
   const first = bestCut(cum, 0, D);
   if (first) heap.push(first);
@@ -167,19 +176,33 @@ export interface QuantizedRows {
   binOffset: Uint32Array;
 }
 
-/** Quantises a row-major [n, F] table, feature by feature (`makeBins` may put the bins in shared memory). */
+/**
+ * Quantises a row-major [n, F] table, feature by feature (`makeBins` may put the bins in shared
+ * memory). Each column is sorted once: its borders come from the sorted values, and its bins
+ * from one walk along them (rows in value order, the bin rising past each border), which gives
+ * every row `binOf(borders, value)` without a search per row.
+ */
 export function quantizeRows(x: Float32Array, n: number, nFeatures: number, maxBorders: number = MAX_BORDERS, makeBins: (length: number) => Uint8Array = (k) => new Uint8Array(k)): QuantizedRows {
+  checkBorderCount(maxBorders);
   const bins = makeBins(n * nFeatures);
   const borders: Float32Array[] = [];
   const binOffset = new Uint32Array(nFeatures + 1);
   const column = new Float32Array(n);
+  const sorter = new Float32ColumnSorter();
   for (let f = 0; f < nFeatures; f++) {
     for (let i = 0; i < n; i++) column[i] = x[i * nFeatures + f];
-    const b = greedyLogSumBorders(column, maxBorders);
+    const { values, order } = sorter.sort(column);
+    const b = bordersOfSorted(values, maxBorders);
     borders.push(b);
     binOffset[f + 1] = binOffset[f] + b.length + 1;
     const out = bins.subarray(f * n, (f + 1) * n);
-    for (let i = 0; i < n; i++) out[i] = binOf(b, column[i]);
+    out.fill(0); // NaN rows (left out of the sort) stay in bin 0, as binOf puts them
+    let bin = 0;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      while (bin < b.length && v > b[bin]) bin++;
+      out[order[k]] = bin;
+    }
   }
   return { n, nFeatures, borders, bins, binOffset };
 }
