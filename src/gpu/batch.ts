@@ -66,6 +66,8 @@ export interface BatchHost {
   readonly debug: boolean;
   readonly poisonOutputs: boolean;
   readonly isLost: boolean;
+  /** A CPU running WGSL (lavapipe, SwiftShader): kernels with a form per kind of device pick by it. */
+  readonly isSoftwareAdapter: boolean;
   entryPoint(shader: KernelSpec['shader'], entryPoint: string): EntryPointInfo;
   kernel(spec: KernelSpec): CompiledKernel;
   tensor(shape: readonly number[], label: string, dtype?: GpuDtype): GpuTensor;

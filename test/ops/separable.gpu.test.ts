@@ -3,7 +3,7 @@ import { derivativeOfGaussian, KernelPack, scipyGaussian } from '../../src/core/
 import type { Kernel1d } from '../../src/core/filter-kernels.js';
 import { ILASTIK_SIGMAS } from '../../src/features/ilastik.js';
 import { convolve1d, GpuKernelSet, MAX_FILTER_RADIUS } from '../../src/ops/separable.js';
-import type { FilterAxis } from '../../src/ops/separable.js';
+import type { FilterAxis, FilterForm } from '../../src/ops/separable.js';
 import * as ref from '../../src/reference/separable.js';
 import { KernelDescriptorError } from '../../src/errors.js';
 import { SIZES } from '../helpers/grid.js';
@@ -13,8 +13,9 @@ import { expectClose } from '../helpers/tolerance.js';
 
 const gpu = useGpu();
 
-// Same products summed in the same order on both sides; a GPU may fuse multiply-adds, so allow a
-// few ulp of values of order one (the filters' tolerance in DESIGN.md).
+// The same products on both sides; the tiled form sums them in the reference's order, the sliding
+// form from −radius to +radius, and a GPU may fuse multiply-adds: allow a few ulp of values of
+// order one per term (the filters' tolerance in DESIGN.md).
 const TOL = { atol: 1e-5, rtol: 1e-4 };
 
 /** Every kernel the two filter banks use: orders 0–2 at each ilastik σ, the σ/2 Gaussians, scipy σ = 3. */
@@ -31,7 +32,7 @@ const WIDEST = KERNELS.reduce((a, b) => (b.radius > a.radius ? b : a));
  * Runs `cases` on random [planes, h, w] stacks of every size in one batch (one submit: software
  * drivers pay per submit) and compares each output with the reference.
  */
-async function compareCases(sizes: ReadonlyArray<readonly [number, number]>, planes: number, casesFor: (i: number) => readonly Case[], set: GpuKernelSet, seed: number): Promise<void> {
+async function compareCases(sizes: ReadonlyArray<readonly [number, number]>, planes: number, casesFor: (i: number) => readonly Case[], set: GpuKernelSet, seed: number, form: FilterForm): Promise<void> {
   const ctx = gpu();
   const batch = ctx.batch('separable');
   const inputs = sizes.map(([h, w], i) => {
@@ -41,7 +42,7 @@ async function compareCases(sizes: ReadonlyArray<readonly [number, number]>, pla
   });
   const runs = inputs.flatMap((input, i) =>
     casesFor(i).map((c) => {
-      const out = convolve1d(batch, input.src, set.ref(ctx, c.k), c.axis);
+      const out = convolve1d(batch, input.src, set.ref(ctx, c.k), c.axis, { form });
       return { ...c, input, out, result: batch.read(out) };
     }),
   );
@@ -50,13 +51,15 @@ async function compareCases(sizes: ReadonlyArray<readonly [number, number]>, pla
     const { data, shape } = r.input;
     const expected = ref.convolve1d({ data, shape }, r.k, r.axis);
     expect(r.out.shape).toEqual(shape);
-    expectClose(await r.result, expected.data, TOL, shape, `${r.k.label} along ${r.axis} on ${shape[1]}×${shape[2]}`);
+    expectClose(await r.result, expected.data, TOL, shape, `${form}: ${r.k.label} along ${r.axis} on ${shape[1]}×${shape[2]}`);
     r.out.dispose();
   }
   for (const input of inputs) input.src.dispose();
 }
 
-describe('separable: GPU vs CPU reference', () => {
+const FORMS: FilterForm[] = ['tiled', 'sliding'];
+
+describe.each(FORMS)('separable (%s form): GPU vs CPU reference', (form) => {
   // Software Vulkan is slow per tap (SwiftShader ~10 M taps/s), so the full kernel set runs on
   // small and odd sizes, and the size grid on a rotating subset plus the widest kernel.
   it(`every bank kernel (${KERNELS.length}, radius up to ${MAX_FILTER_RADIUS}) along both axes on sizes 1, 2, 7, 31 and 37×53: images smaller than the kernel reflect repeatedly`, async () => {
@@ -66,7 +69,7 @@ describe('separable: GPU vs CPU reference', () => {
     await expectNoLeak(ctx, async () => {
       const pairs: Array<[number, number]> = [[37, 53]];
       for (const h of [1, 2, 7, 31]) for (const w of [1, 2, 7, 31]) pairs.push([h, w]);
-      await compareCases(pairs, 2, () => ALL_CASES, set, 1);
+      await compareCases(pairs, 2, () => ALL_CASES, set, 1, form);
       set.dispose();
     });
   });
@@ -83,7 +86,7 @@ describe('separable: GPU vs CPU reference', () => {
         ALL_CASES[(2 * i + 1) % ALL_CASES.length],
       ];
       expect(2 * pairs.length).toBeGreaterThanOrEqual(ALL_CASES.length); // every kernel and axis at some size
-      await compareCases(pairs, 1, casesFor, set, 100);
+      await compareCases(pairs, 1, casesFor, set, 100, form);
       set.dispose();
     });
   });
@@ -104,6 +107,7 @@ describe('separable: GPU vs CPU reference', () => {
       const batch = ctx.batch('strided');
       const dst = batch.tensor([2, 5, h, w], 'stack');
       convolve1d(batch, src, { taps, offset, radius: k.radius, symmetric: k.symmetric }, 'h', {
+        form,
         planes: 2,
         srcOffset: plane,
         srcPlaneStride: 2 * plane,
@@ -137,8 +141,8 @@ describe('separable: GPU vs CPU reference', () => {
       const a = ctx.upload(ramp, [h, w], 'ramp');
       const b = ctx.upload(square, [h, w], 'square');
       const batch = ctx.batch('analytic');
-      const slope = convolve1d(batch, a, set.ref(ctx, d1), 'w');
-      const curvature = convolve1d(batch, b, set.ref(ctx, d2), 'w');
+      const slope = convolve1d(batch, a, set.ref(ctx, d1), 'w', { form });
+      const curvature = convolve1d(batch, b, set.ref(ctx, d2), 'w', { form });
       const [rs, rc] = [batch.read(slope), batch.read(curvature)];
       await batch.submit();
       const s = await rs;
