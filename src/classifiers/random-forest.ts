@@ -18,6 +18,7 @@
  * any order (or in parallel) with the same result.
  */
 import { ValueError } from '../errors.js';
+import { Float32ColumnSorter } from './float-sort.js';
 import type { NodeTrees, TreeEnsemble } from '../core/tree-ensemble.js';
 import { borderBetween } from './quantize.js';
 import { deriveSeed, Rng } from './random.js';
@@ -64,20 +65,20 @@ export function rankRows(
   const flat = make.f32(n * nFeatures);
   const values: Float32Array[] = [];
   let at = 0;
-  const order = new Uint32Array(n);
   const column = new Float32Array(n);
+  const sorter = new Float32ColumnSorter();
   for (let f = 0; f < nFeatures; f++) {
     for (let i = 0; i < n; i++) {
       const v = x[i * nFeatures + f];
       if (Number.isNaN(v)) throw new ValueError(`random forest: training feature ${f} of row ${i} is NaN`);
       column[i] = v;
     }
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => column[a] - column[b] || a - b);
+    // Rows in value order (a radix sort; equal values in row order). −0 and +0 share a rank.
+    const { values: sortedValues, order } = sorter.sort(column);
     const distinct: number[] = [];
     const r = rank.subarray(f * n, (f + 1) * n);
     for (let k = 0; k < n; k++) {
-      const v = column[order[k]];
+      const v = sortedValues[k];
       if (k === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
       r[order[k]] = distinct.length - 1;
     }
