@@ -299,7 +299,9 @@ export function predictForest(batch: GpuBatch, forest: GpuForest, features: GpuT
   const label = options.label ?? `${features.label}/forest`;
   const probas = batch.tensor([K, ...spatial], `${label}/probas`);
   const labels = options.labels ? batch.tensor(spatial, `${label}/labels`, 'u32') : undefined;
-  const grid = pixelGrid(batch, n, WG_TREES.WG_X);
+  // An oblivious-tree invocation evaluates OBLIVIOUS_PIXELS pixels (see the shader).
+  const perInvocation = model.trees.layout === 'oblivious' ? shaderConst('forest', 'OBLIVIOUS_PIXELS') : 1;
+  const grid = pixelGrid(batch, n, WG_TREES.WG_X * perInvocation);
   const accumulate = ACCUMULATE[model.trees.layout];
   const outBlock = forestOutBlock();
   for (let out = 0; out < D; out += outBlock) {
