@@ -16,13 +16,14 @@
 //   above.
 // - sliding (`slide_w`, `slide_h`; for software drivers, which run invocations as SIMD lanes of
 //   a CPU core): every invocation computes SLIDE_OUTPUTS consecutive outputs of one line in
-//   registers, walking a window of SLIDE_OUTPUTS inputs over the line one tap at a time: per tap
-//   one input load, one tap load and SLIDE_OUTPUTS multiply-adds. No workgroup memory and no
+//   registers, walking windows of SLIDE_OUTPUTS inputs over the line one tap at a time: per tap
+//   two input loads, one tap load and SLIDE_OUTPUTS pair terms. No workgroup memory and no
 //   barrier — on lavapipe and SwiftShader the tiled form's per-tap loads from workgroup memory
-//   and the taps array were the cost (measured at 1024², radius 40: lavapipe 117 → 23 ms along
-//   h, 114 → 25 ms along w; SwiftShader 670 → 151 and 520 → 160 ms). Terms are summed from
-//   offset −radius to +radius, each c[|k|]·x[i+k] (negated for k < 0 when antisymmetric): the
-//   same products as the pair order, added in another order (a few ulp apart).
+//   and the taps array were the cost (1024², radius 40 along h: lavapipe 117 → 28–34 ms; the
+//   ilastik bank at 1024² 7.5 → 2.6 s). Terms are added in the same pair order as the tiled form
+//   (two windows, see slide_line): the features, and so the trained models, do not depend on
+//   the form. (A one-window form summing from −radius to +radius was ~20 % faster still, but
+//   its different rounding moved the demo's GBDT accuracy by a point.)
 // Bindings: 0 params (uniform), 1 taps (read), 2 src (read), 3 dst (read_write).
 // Dispatch: filter_w: (ceil(width / TILE), ceil(height / WG_ACROSS), planes), workgroup
 //   (WG_ALONG, WG_ACROSS); filter_h: (ceil(width / WG_ACROSS), ceil(height / TILE), planes),
@@ -52,7 +53,7 @@ override MAX_RADIUS: u32 = 0u;
 override WG_LINES: u32 = 32u;
 
 // Outputs per invocation of the sliding form (src/ops/separable.ts reads this line). Sixteen
-// accumulators and a sixteen-value window, named rather than arrays: software drivers keep
+// accumulators and two sixteen-value windows, named rather than arrays: software drivers keep
 // dynamically indexed private arrays in memory (an array form measured 5× slower on SwiftShader).
 const SLIDE_OUTPUTS: u32 = 16u;
 const SLIDE_RADIUS_GUARD: u32 = 1024u;
@@ -164,79 +165,113 @@ fn line_at(first: u32, step: u32, i: i32, n: i32) -> f32 {
 }
 
 // The sliding form along one line: outputs o0 .. o0 + 15 (those < n) written to
-// dst[out_first + o·step]. Window value vj holds input o0 + k + j while tap k is applied.
+// dst[out_first + o·step]. Two windows slide apart as tap k grows: f_j holds input o0 + j + k,
+// b_j input o0 + j − k, so output j adds c[k]·(f_j ± b_j) — the pair order of the tiled form and
+// the CPU reference. Each tap loads two inputs and one tap value for 16 outputs.
 fn slide_line(first: u32, step: u32, n: i32, o0: i32, out_first: u32) {
   // Only a guard against a corrupt uniform (an endless loop): the TS wrapper refuses kernels
   // wider than the tiled form's MAX_RADIUS for both forms.
   let r = i32(min(params.radius, SLIDE_RADIUS_GUARD));
   let sign = select(1.0, -1.0, params.antisymmetric != 0u);
-  var a0 = 0.0;
-  var a1 = 0.0;
-  var a2 = 0.0;
-  var a3 = 0.0;
-  var a4 = 0.0;
-  var a5 = 0.0;
-  var a6 = 0.0;
-  var a7 = 0.0;
-  var a8 = 0.0;
-  var a9 = 0.0;
-  var a10 = 0.0;
-  var a11 = 0.0;
-  var a12 = 0.0;
-  var a13 = 0.0;
-  var a14 = 0.0;
-  var a15 = 0.0;
-  let b = o0 - r;
-  var v0 = line_at(first, step, b, n);
-  var v1 = line_at(first, step, b + 1, n);
-  var v2 = line_at(first, step, b + 2, n);
-  var v3 = line_at(first, step, b + 3, n);
-  var v4 = line_at(first, step, b + 4, n);
-  var v5 = line_at(first, step, b + 5, n);
-  var v6 = line_at(first, step, b + 6, n);
-  var v7 = line_at(first, step, b + 7, n);
-  var v8 = line_at(first, step, b + 8, n);
-  var v9 = line_at(first, step, b + 9, n);
-  var v10 = line_at(first, step, b + 10, n);
-  var v11 = line_at(first, step, b + 11, n);
-  var v12 = line_at(first, step, b + 12, n);
-  var v13 = line_at(first, step, b + 13, n);
-  var v14 = line_at(first, step, b + 14, n);
-  for (var k = -r; k <= r; k++) {
-    let v15 = line_at(first, step, o0 + k + 15, n);
-    let c = taps[params.taps_offset + u32(abs(k))];
-    let t = select(c, sign * c, k < 0);
-    a0 += t * v0;
-    a1 += t * v1;
-    a2 += t * v2;
-    a3 += t * v3;
-    a4 += t * v4;
-    a5 += t * v5;
-    a6 += t * v6;
-    a7 += t * v7;
-    a8 += t * v8;
-    a9 += t * v9;
-    a10 += t * v10;
-    a11 += t * v11;
-    a12 += t * v12;
-    a13 += t * v13;
-    a14 += t * v14;
-    a15 += t * v15;
-    v0 = v1;
-    v1 = v2;
-    v2 = v3;
-    v3 = v4;
-    v4 = v5;
-    v5 = v6;
-    v6 = v7;
-    v7 = v8;
-    v8 = v9;
-    v9 = v10;
-    v10 = v11;
-    v11 = v12;
-    v12 = v13;
-    v13 = v14;
-    v14 = v15;
+  let c0 = taps[params.taps_offset];
+  var f0 = line_at(first, step, o0 + 0, n);
+  var f1 = line_at(first, step, o0 + 1, n);
+  var f2 = line_at(first, step, o0 + 2, n);
+  var f3 = line_at(first, step, o0 + 3, n);
+  var f4 = line_at(first, step, o0 + 4, n);
+  var f5 = line_at(first, step, o0 + 5, n);
+  var f6 = line_at(first, step, o0 + 6, n);
+  var f7 = line_at(first, step, o0 + 7, n);
+  var f8 = line_at(first, step, o0 + 8, n);
+  var f9 = line_at(first, step, o0 + 9, n);
+  var f10 = line_at(first, step, o0 + 10, n);
+  var f11 = line_at(first, step, o0 + 11, n);
+  var f12 = line_at(first, step, o0 + 12, n);
+  var f13 = line_at(first, step, o0 + 13, n);
+  var f14 = line_at(first, step, o0 + 14, n);
+  var f15 = line_at(first, step, o0 + 15, n);
+  var b0 = f0;
+  var b1 = f1;
+  var b2 = f2;
+  var b3 = f3;
+  var b4 = f4;
+  var b5 = f5;
+  var b6 = f6;
+  var b7 = f7;
+  var b8 = f8;
+  var b9 = f9;
+  var b10 = f10;
+  var b11 = f11;
+  var b12 = f12;
+  var b13 = f13;
+  var b14 = f14;
+  var b15 = f15;
+  var a0 = c0 * f0;
+  var a1 = c0 * f1;
+  var a2 = c0 * f2;
+  var a3 = c0 * f3;
+  var a4 = c0 * f4;
+  var a5 = c0 * f5;
+  var a6 = c0 * f6;
+  var a7 = c0 * f7;
+  var a8 = c0 * f8;
+  var a9 = c0 * f9;
+  var a10 = c0 * f10;
+  var a11 = c0 * f11;
+  var a12 = c0 * f12;
+  var a13 = c0 * f13;
+  var a14 = c0 * f14;
+  var a15 = c0 * f15;
+  for (var k = 1; k <= r; k++) {
+    f0 = f1;
+    f1 = f2;
+    f2 = f3;
+    f3 = f4;
+    f4 = f5;
+    f5 = f6;
+    f6 = f7;
+    f7 = f8;
+    f8 = f9;
+    f9 = f10;
+    f10 = f11;
+    f11 = f12;
+    f12 = f13;
+    f13 = f14;
+    f14 = f15;
+    f15 = line_at(first, step, o0 + 15 + k, n);
+    b15 = b14;
+    b14 = b13;
+    b13 = b12;
+    b12 = b11;
+    b11 = b10;
+    b10 = b9;
+    b9 = b8;
+    b8 = b7;
+    b7 = b6;
+    b6 = b5;
+    b5 = b4;
+    b4 = b3;
+    b3 = b2;
+    b2 = b1;
+    b1 = b0;
+    b0 = line_at(first, step, o0 - k, n);
+    let c = taps[params.taps_offset + u32(k)];
+    a0 += c * (f0 + sign * b0);
+    a1 += c * (f1 + sign * b1);
+    a2 += c * (f2 + sign * b2);
+    a3 += c * (f3 + sign * b3);
+    a4 += c * (f4 + sign * b4);
+    a5 += c * (f5 + sign * b5);
+    a6 += c * (f6 + sign * b6);
+    a7 += c * (f7 + sign * b7);
+    a8 += c * (f8 + sign * b8);
+    a9 += c * (f9 + sign * b9);
+    a10 += c * (f10 + sign * b10);
+    a11 += c * (f11 + sign * b11);
+    a12 += c * (f12 + sign * b12);
+    a13 += c * (f13 + sign * b13);
+    a14 += c * (f14 + sign * b14);
+    a15 += c * (f15 + sign * b15);
   }
   let o = u32(o0);
   let end = u32(n);
