@@ -153,15 +153,7 @@ export class FeatureScanner {
           const j1 = j + half;
           const small = count[j] <= count[j1] ? j : j1;
           const large = small === j ? j1 : j;
-          const blockRows: BlockRows = { bases: [], bins: [] };
-          for (let f = g0; f < g1; f++) {
-            const leafStride = (binOffset[f + 1] - binOffset[f]) * S;
-            const sBase = this.regionOf(f, L) + small * leafStride;
-            child.fill(0, sBase, sBase + leafStride);
-            blockRows.bases.push(sBase);
-            blockRows.bins.push(bins.subarray(f * n, (f + 1) * n));
-          }
-          accumulateBlock(child, blockRows, idx, begin[small], begin[small] + count[small], stats, S);
+          accumulateBlock(child, this.zeroedBlock(g0, g1, L, small), idx, begin[small], begin[small] + count[small], stats, S);
           for (let f = g0; f < g1; f++) {
             const leafStride = (binOffset[f + 1] - binOffset[f]) * S;
             const region = this.regionOf(f, L);
@@ -178,17 +170,7 @@ export class FeatureScanner {
           }
         }
       } else {
-        for (let j = 0; j < L; j++) {
-          const blockRows: BlockRows = { bases: [], bins: [] };
-          for (let f = g0; f < g1; f++) {
-            const leafStride = (binOffset[f + 1] - binOffset[f]) * S;
-            const base = this.regionOf(f, L) + j * leafStride;
-            child.fill(0, base, base + leafStride);
-            blockRows.bases.push(base);
-            blockRows.bins.push(bins.subarray(f * n, (f + 1) * n));
-          }
-          accumulateBlock(child, blockRows, idx, begin[j], begin[j] + count[j], stats, S);
-        }
+        for (let j = 0; j < L; j++) accumulateBlock(child, this.zeroedBlock(g0, g1, L, j), idx, begin[j], begin[j] + count[j], stats, S);
       }
       for (let f = g0; f < g1; f++) {
         const nb = binOffset[f + 1] - binOffset[f];
@@ -205,6 +187,20 @@ export class FeatureScanner {
       }
     }
     return best;
+  }
+
+  /** Features [g0, g1)'s histograms of `leaf` in `child`, zeroed, as one block for `accumulateBlock`. */
+  private zeroedBlock(g0: number, g1: number, L: number, leaf: number): BlockRows {
+    const { binOffset, bins, n, S } = this.rows;
+    const block: BlockRows = { bases: [], bins: [] };
+    for (let f = g0; f < g1; f++) {
+      const leafStride = (binOffset[f + 1] - binOffset[f]) * S;
+      const base = this.regionOf(f, L) + leaf * leafStride;
+      this.child.fill(0, base, base + leafStride);
+      block.bases.push(base);
+      block.bins.push(bins.subarray(f * n, (f + 1) * n));
+    }
+    return block;
   }
 
   /** Start of feature f's histograms (all L leaves) in `child`; 0 on the low-memory path's scratch. */
