@@ -87,50 +87,9 @@ fn node_leaf(t: u32, p: u32) -> u32 {
   return select(0u, u32(~child), child < 0);
 }
 
-// Sums leaves over the chunk's trees for outputs out_begin .. out_begin + out_count (≤ 8, with
-// out_begin a multiple of 8): components of the accumulators lo (outputs +0..3) and hi (+4..7).
-fn accumulate(p: u32, oblivious: bool) {
-  let n = params.n_pixels;
-  var lo = vec4<f32>(0.0);
-  var hi = vec4<f32>(0.0);
-  for (var j = 0u; j < params.out_count; j++) {
-    let k = params.out_begin + j;
-    let start = select(raw[k * n + p], bias[k], params.first_chunk == 1u);
-    if (j < 4u) {
-      lo[j] = start;
-    } else {
-      hi[j - 4u] = start;
-    }
-  }
-  let q = params.out_begin / 4u;
-  let two = params.out_count > 4u;
-  for (var t = 0u; t < params.tree_count; t++) {
-    var leaf: u32;
-    if (oblivious) {
-      leaf = oblivious_leaf(t, p);
-    } else {
-      leaf = node_leaf(t, p);
-    }
-    let v = (tree_offsets[t].y + leaf) * params.leaf_stride + q;
-    lo += leaf_values[v];
-    if (two) {
-      hi += leaf_values[v + 1u];
-    }
-  }
-  for (var j = 0u; j < params.out_count; j++) {
-    raw[(params.out_begin + j) * n + p] = select(hi[j % 4u], lo[j % 4u], j < 4u);
-  }
-}
-
-// Oblivious trees, OBLIVIOUS_PIXELS pixels per invocation (src/ops/forest.ts reads this line):
-// the split and leaf offsets of a tree are the same for every pixel, so one load of each serves
-// eight pixels' comparisons. On software drivers those loads (one per split per pixel in a
-// one-pixel walk) were most of the cost: GBDT eval at 512², lavapipe 663 → 367 ms (4 pixels:
-// 450 ms, 16: 495 ms, register spills), SwiftShader 3.35 → 1.49 s. Pixels of an invocation are
-// WG_X apart, so neighbouring invocations read neighbouring pixels; named variables, not arrays
-// (software drivers keep dynamically indexed private arrays in memory).
-const OBLIVIOUS_PIXELS: u32 = 8u;
-
+// A pixel's sums for outputs out_begin .. out_begin + out_count (≤ 8, with out_begin a multiple
+// of 8) live in two accumulators, lo (outputs +0..3) and hi (+4..7): they start from the bias
+// (first chunk) or the previous chunk's sums and end in `raw`.
 fn start_value(k: u32, p: u32) -> f32 {
   return select(raw[k * params.n_pixels + p], bias[k], params.first_chunk == 1u);
 }
@@ -154,6 +113,32 @@ fn store_block(p: u32, lo: vec4<f32>, hi: vec4<f32>) {
     raw[(params.out_begin + j) * params.n_pixels + p] = select(hi[j % 4u], lo[j % 4u], j < 4u);
   }
 }
+
+// Random-forest trees, one pixel per invocation (each pixel walks its own path through a tree).
+fn accumulate_walks(p: u32) {
+  let start = start_block(p);
+  var lo = start[0];
+  var hi = start[1];
+  let q = params.out_begin / 4u;
+  let two = params.out_count > 4u;
+  for (var t = 0u; t < params.tree_count; t++) {
+    let v = (tree_offsets[t].y + node_leaf(t, p)) * params.leaf_stride + q;
+    lo += leaf_values[v];
+    if (two) {
+      hi += leaf_values[v + 1u];
+    }
+  }
+  store_block(p, lo, hi);
+}
+
+// Oblivious trees, OBLIVIOUS_PIXELS pixels per invocation (src/ops/forest.ts reads this line):
+// the split and leaf offsets of a tree are the same for every pixel, so one load of each serves
+// eight pixels' comparisons. On software drivers those loads (one per split per pixel in a
+// one-pixel walk) were most of the cost: GBDT eval at 512², lavapipe 663 → 367 ms (4 pixels:
+// 450 ms, 16: 495 ms, register spills), SwiftShader 3.35 → 1.49 s. Pixels of an invocation are
+// WG_X apart, so neighbouring invocations read neighbouring pixels; named variables, not arrays
+// (software drivers keep dynamically indexed private arrays in memory).
+const OBLIVIOUS_PIXELS: u32 = 8u;
 
 @compute @workgroup_size(WG_X, 1, 1)
 fn accumulate_oblivious(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -281,7 +266,7 @@ fn accumulate_nodes(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (p >= params.n_pixels) {
     return;
   }
-  accumulate(p, false);
+  accumulate_walks(p);
 }
 
 @compute @workgroup_size(WG_X, 1, 1)
