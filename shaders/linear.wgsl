@@ -1,0 +1,117 @@
+// linear.wgsl — a PyTorch nn.Linear over the rows of a matrix, y[m, n] = Σ_k x[m, k]·w[n, k] + b[n],
+//   with the transformer's epilogues fused into the store: none, the exact-erf GELU, or a
+//   LayerScale residual y = r[m, n] + γ[n]·(x·wᵀ + b)[m, n].
+// Layout: x is [M, K] row-major; w is packed by the host (uploadLinearWeights in src/ops/linear.ts)
+//   transposed to [K, N] (row k holds w[0..N, k]), so that invocations with neighbouring output
+//   columns read neighbouring words; bias and gamma are [N]; residual and y are [M, N].
+// Form (register-tiled, no workgroup memory): every invocation computes ROWS = 8 rows × 1 column
+//   of y, in eight named accumulators. The ROWS rows of a workgroup are the same for all its
+//   invocations, so the x loads have a uniform address (one scalar load and a broadcast on
+//   lavapipe, a broadcast on a GPU), and each w value loaded serves ROWS multiply-adds. On the
+//   software drivers (invocations are SIMD lanes of one CPU core) per-lane loads and
+//   workgroup-memory loads are what costs, and private arrays live in memory, so the block is
+//   written out with named variables; staging tiles in workgroup memory only adds loads there.
+//   M is arbitrary: rows past M read row M−1 (a valid address) and are not stored.
+// Sums are f32, k ascending, bias last, as the CPU reference (src/reference/linear.ts); the GPU may
+//   fuse the multiply-add (the tests' tolerance allows for that).
+// Bindings: 0 params (uniform), 1 x, 2 w, 3 bias, 4 gamma, 5 residual (read), 6 y (read_write).
+//   gamma and residual are read only by the residual epilogue (the host binds any buffer else).
+// Dispatch: (ceil(N / WG), ceil(M / ROWS), 1), workgroup (WG, 1, 1).
+
+struct Params {
+  m: u32,
+  k: u32,
+  n: u32,
+  // 0 none, 1 GELU, 2 residual (EPILOGUE_* below; src/ops/linear.ts uses the same numbers).
+  epilogue: u32,
+}
+
+// Rows per invocation (src/ops/linear.ts reads this line for the dispatch). The accumulators below
+// are written out for exactly this many.
+const ROWS: u32 = 8u;
+const_assert ROWS == 8u;
+
+const EPILOGUE_GELU: u32 = 1u;
+const EPILOGUE_RESIDUAL: u32 = 2u;
+
+override WG: u32;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read> gamma: array<f32>;
+@group(0) @binding(5) var<storage, read> residual: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+
+// erf to ~1.2e-7 (Abramowitz & Stegun 7.1.26's rational form): WGSL has no erf, and
+// src/reference/linear.ts (erfApprox) evaluates this same formula, so only rounding differs.
+fn erf_approx(v: f32) -> f32 {
+  let a = abs(v);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign(v) * (1.0 - poly * exp(-a * a));
+}
+
+// Bias, then the epilogue, then the store of y[row, col] (rows past M are dropped).
+fn store(row: u32, col: u32, acc: f32) {
+  if (row >= params.m) {
+    return;
+  }
+  var v = acc + bias[col];
+  if (params.epilogue == EPILOGUE_GELU) {
+    v = 0.5 * v * (1.0 + erf_approx(v * 0.70710678118654752));
+  } else if (params.epilogue == EPILOGUE_RESIDUAL) {
+    v = residual[row * params.n + col] + gamma[col] * v;
+  }
+  y[row * params.n + col] = v;
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn linear_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let col = wid.x * WG + lid.x;
+  if (col >= params.n) {
+    return;
+  }
+  let m0 = wid.y * ROWS;
+  let last = params.m - 1u;
+  let k = params.k;
+  // Row starts of x, clamped into the matrix; uniform across the workgroup.
+  let x0 = min(m0, last) * k;
+  let x1 = min(m0 + 1u, last) * k;
+  let x2 = min(m0 + 2u, last) * k;
+  let x3 = min(m0 + 3u, last) * k;
+  let x4 = min(m0 + 4u, last) * k;
+  let x5 = min(m0 + 5u, last) * k;
+  let x6 = min(m0 + 6u, last) * k;
+  let x7 = min(m0 + 7u, last) * k;
+  var a0 = 0.0;
+  var a1 = 0.0;
+  var a2 = 0.0;
+  var a3 = 0.0;
+  var a4 = 0.0;
+  var a5 = 0.0;
+  var a6 = 0.0;
+  var a7 = 0.0;
+  var wi = col;
+  for (var kk = 0u; kk < k; kk++) {
+    let wv = w[wi];
+    a0 += x[x0 + kk] * wv;
+    a1 += x[x1 + kk] * wv;
+    a2 += x[x2 + kk] * wv;
+    a3 += x[x3 + kk] * wv;
+    a4 += x[x4 + kk] * wv;
+    a5 += x[x5 + kk] * wv;
+    a6 += x[x6 + kk] * wv;
+    a7 += x[x7 + kk] * wv;
+    wi += params.n;
+  }
+  store(m0, col, a0);
+  store(m0 + 1u, col, a1);
+  store(m0 + 2u, col, a2);
+  store(m0 + 3u, col, a3);
+  store(m0 + 4u, col, a4);
+  store(m0 + 5u, col, a5);
+  store(m0 + 6u, col, a6);
+  store(m0 + 7u, col, a7);
+}

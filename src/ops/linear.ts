@@ -1,0 +1,98 @@
+/**
+ * A PyTorch `nn.Linear` over the rows of a GPU matrix with a fused epilogue (none, exact GELU, or a
+ * LayerScale residual `r + γ ⊙ (x·wᵀ + b)`); see shaders/linear.wgsl and the CPU twin
+ * src/reference/linear.ts. Weights are packed once by `uploadLinearWeights` (transposed to
+ * [K, N]); `linear` records one dispatch.
+ */
+import { ShapeError } from '../errors.js';
+import type { BatchHost, GpuBatch } from '../gpu/batch.js';
+import type { KernelSpec } from '../gpu/context.js';
+import { shaderConst } from '../gpu/shader-consts.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { checkLinear } from '../reference/linear.js';
+
+/** Output columns per workgroup (one per invocation). */
+export const LINEAR_WG = { WG: 64 } as const;
+
+const ROWS_KERNEL: KernelSpec = { shader: 'linear', entryPoint: 'linear_rows', overrides: LINEAR_WG };
+
+/** Output rows per invocation (the shader's ROWS). */
+export function linearRowsPerThread(): number {
+  return shaderConst('linear', 'ROWS');
+}
+
+/** Transposes PyTorch's [N, K] (out, in) weight to the kernel's [K, N]. */
+export function packLinearWeights(weight: Float32Array, n: number, k: number): Float32Array {
+  const out = new Float32Array(n * k);
+  for (let j = 0; j < n; j++) {
+    const row = j * k;
+    for (let kk = 0; kk < k; kk++) out[kk * n + j] = weight[row + kk];
+  }
+  return out;
+}
+
+/** One linear layer on the GPU, packed for `linear`. Owned by whoever uploaded it. */
+export interface LinearWeights {
+  /** Input features. */
+  readonly k: number;
+  /** Output features. */
+  readonly n: number;
+  /** [K, N]: the PyTorch weight transposed. */
+  readonly weight: GpuTensor;
+  /** [N]. */
+  readonly bias: GpuTensor;
+  dispose(): void;
+}
+
+/** Packs and uploads one layer: `weight` [N, K] (PyTorch [out, in]), `bias` [N]. */
+export function uploadLinearWeights(ctx: BatchHost, weight: Float32Array, bias: Float32Array, n: number, k: number, label: string): LinearWeights {
+  checkLinear(k, 1, k, weight.length, n, bias.length, label);
+  const packed = packLinearWeights(weight, n, k);
+  const w = ctx.upload(packed, [k, n], `${label}/weight`);
+  const b = ctx.upload(bias, [n], `${label}/bias`);
+  return {
+    k,
+    n,
+    weight: w,
+    bias: b,
+    dispose() {
+      w.dispose();
+      b.dispose();
+    },
+  };
+}
+
+/** What is applied to `x·wᵀ + b` before the store (GPU twin of the reference's `LinearEpilogue`). */
+export type GpuLinearEpilogue =
+  | { kind: 'none' }
+  | { kind: 'gelu' }
+  /** `residual + gamma ⊙ value`; `residual` [M, N] (must not be the output), `gamma` [N]. */
+  | { kind: 'residual'; residual: GpuTensor; gamma: GpuTensor };
+
+const EPILOGUE_CODE = { none: 0, gelu: 1, residual: 2 } as const;
+
+/** `x` [M, K] → new [M, N] = epilogue(x·wᵀ + b). */
+export function linear(batch: GpuBatch, x: GpuTensor, layer: LinearWeights, epilogue: GpuLinearEpilogue = { kind: 'none' }, label?: string): GpuTensor {
+  if (x.shape.length !== 2) throw new ShapeError(`linear: "${x.label}" must be [M, K], got [${x.shape.join(',')}]`);
+  const [m, k] = x.shape;
+  if (k !== layer.k) throw new ShapeError(`linear: "${x.label}" has ${k} features but the layer expects ${layer.k}`);
+  if (m < 1) throw new ShapeError(`linear: "${x.label}" has no rows`);
+  const n = layer.n;
+  let gamma = layer.bias;
+  let residual = layer.bias;
+  if (epilogue.kind === 'residual') {
+    if (epilogue.residual.size !== m * n) throw new ShapeError(`linear: residual "${epilogue.residual.label}" holds ${epilogue.residual.size} values, expected [${m}, ${n}]`);
+    if (epilogue.gamma.size !== n) throw new ShapeError(`linear: gamma "${epilogue.gamma.label}" holds ${epilogue.gamma.size} values, expected ${n}`);
+    gamma = epilogue.gamma;
+    residual = epilogue.residual;
+  }
+  const name = label ?? `${x.label}/linear`;
+  const y = batch.tensor([m, n], name);
+  batch.dispatch(ROWS_KERNEL, {
+    uniforms: { m, k, n, epilogue: EPILOGUE_CODE[epilogue.kind] },
+    bindings: { x, w: layer.weight, bias: layer.bias, gamma, residual, y },
+    workgroups: [Math.ceil(n / LINEAR_WG.WG), Math.ceil(m / linearRowsPerThread()), 1],
+    label: name,
+  });
+  return y;
+}
