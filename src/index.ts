@@ -60,4 +60,5 @@ export { decodeImage, decodeLabels, sniffFormat, ImageFormatError, IMAGE_EXTENSI
 export type { ImageArray, DecodedImage, PixelArray } from './io/image-read.js';
 
 // VGG weights kept in a browser's IndexedDB
-export { loadWeightsBytes, saveWeightsBytes, deleteWeightsBytes, IMAGENET_WEIGHTS_KEY } from './weights/browser-store.js';
+export { loadWeightsBytes, saveWeightsBytes, deleteWeightsBytes, hasWeightsBytes, IMAGENET_WEIGHTS_KEY, DINOV2_WEIGHTS_KEY } from './weights/browser-store.js';
+export { weightsNetworkOf } from './weights/network-of.js';

@@ -1,15 +1,26 @@
 /**
- * `convpaint weights …`: install the VGG16 ImageNet weights the vgg16 extractor needs.
- *   fetch            download torchvision's vgg16-397923af.pth (resumable, checksum-verified), convert, install
- *   convert FILE     the same from a local checkpoint
- *   path             print where the weights are (or would be) installed
+ * `convpaint weights …`: install the network weights the vgg16 and dinov2 extractors need.
+ *   fetch [vgg16|dinov2]  download torchvision's vgg16-397923af.pth (checksum-verified) or the DINOv2
+ *                         hub's dinov2_vits14_reg4_pretrain.pth (verified by content), convert, install
+ *   convert FILE          the same from a local checkpoint (which network is read from its tensors)
+ *   path [vgg16|dinov2]   print where the weights are (or would be) installed
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { imagenetWeightsPath } from '../weights/cache-dir.js';
+import { ValueError } from '../errors.js';
+import { installedWeightsPath } from '../weights/cache-dir.js';
 import type { DownloadProgress } from '../weights/download.js';
-import { DEFAULT_WEIGHTS_URL, fetchAndInstall, installFromCheckpoint } from '../weights/install.js';
-import type { InstallResult } from '../weights/install.js';
+import { fetchAndInstall, installFromCheckpoint, weightsNetwork } from '../weights/install.js';
+import type { InstallResult, WeightsNetwork } from '../weights/install.js';
+
+const NETWORK_NAMES: Record<string, WeightsNetwork> = { vgg16: 'vgg16', vgg: 'vgg16', dinov2: 'dinov2', dino: 'dinov2' };
+
+/** The network a command names (`vgg16` by default; `vgg` and `dino` accepted). */
+export function networkOf(name: string | undefined): WeightsNetwork {
+  const network = NETWORK_NAMES[(name ?? 'vgg16').toLowerCase()];
+  if (!network) throw new ValueError(`unknown network "${name}": choose vgg16 or dinov2`);
+  return network;
+}
 
 const MB = 1024 * 1024;
 
@@ -46,28 +57,31 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
 
 function report(result: InstallResult): void {
   for (const w of result.warnings) console.error(`convpaint: warning: ${w}`);
-  console.log(`installed ${result.layers} conv layers (${(result.bytes / MB).toFixed(1)} MB) → ${result.path}`);
+  const what = result.network === 'dinov2' ? `DINOv2 ViT-S/14-reg4 (${result.layers} blocks)` : `${result.layers} conv layers`;
+  console.log(`installed ${what} (${(result.bytes / MB).toFixed(1)} MB) → ${result.path}`);
 }
 
 export function registerWeightsCommands(program: Command): void {
-  const weights = program.command('weights').description('install the VGG16 ImageNet weights (needed by the vgg16 feature extractor)');
+  const weights = program.command('weights').description('install network weights: VGG16 ImageNet (vgg aliases) or DINOv2 ViT-S/14-reg4 (dinov2)');
 
   weights
-    .command('fetch')
-    .description(`download torchvision's VGG16 checkpoint (528 MB, resumable, SHA-256 checked), convert its conv layers and install them`)
-    .option('--url <url>', 'checkpoint URL (or $CONVPAINT_WEIGHTS_URL); its file name must end in -<sha256 prefix>.pth', process.env.CONVPAINT_WEIGHTS_URL || DEFAULT_WEIGHTS_URL)
+    .command('fetch [network]')
+    .description(`download and install a network's weights: vgg16 (default; torchvision's checkpoint, 528 MB, SHA-256 checked) or dinov2 (the hub's ViT-S/14-reg4, 84 MB, checked tensor by tensor); resumable`)
+    .option('--url <url>', 'checkpoint URL (or $CONVPAINT_WEIGHTS_URL); for vgg16 its file name must end in -<sha256 prefix>.pth')
     .option('--out <file>', 'write the safetensors here instead of the cache directory')
     .option('--keep-checkpoint', 'keep the downloaded .pth next to the installed weights')
-    .action(async (opts: { url: string; out?: string; keepCheckpoint?: boolean }) => {
+    .action(async (name: string | undefined, opts: { url?: string; out?: string; keepCheckpoint?: boolean }) => {
+      const network = networkOf(name);
       const bar = progressBar('downloading');
       const result = await fetchAndInstall({
-        url: opts.url,
+        network,
+        url: opts.url ?? (process.env.CONVPAINT_WEIGHTS_URL || weightsNetwork(network).url),
         out: opts.out,
         keepCheckpoint: opts.keepCheckpoint,
         onProgress: (p) => bar.update(p),
         onVerified: () => {
           bar.done();
-          console.error('checksum OK, converting…');
+          console.error(network === 'dinov2' ? 'downloaded, converting and checking…' : 'checksum OK, converting…');
         },
       }).finally(() => bar.done());
       report(result);
@@ -75,19 +89,21 @@ export function registerWeightsCommands(program: Command): void {
 
   weights
     .command('convert <file>')
-    .description('convert a local torchvision VGG16 checkpoint (e.g. vgg16-397923af.pth) and install its conv layers')
+    .description('convert a local checkpoint and install it: torchvision VGG16 (vgg16-397923af.pth) or DINOv2 (dinov2_vits14_reg4_pretrain.pth)')
     .option('--out <file>', 'write the safetensors here instead of the cache directory')
     .action(async (file: string, opts: { out?: string }) => {
       report(await installFromCheckpoint(file, { out: opts.out }));
     });
 
   weights
-    .command('path')
-    .description('print where the VGG16 ImageNet weights are installed (exit code 1 if they are not)')
-    .action(() => {
-      const path = imagenetWeightsPath();
+    .command('path [network]')
+    .description('print where a network\'s weights (vgg16 by default, or dinov2) are installed (exit code 1 if they are not)')
+    .action((name: string | undefined) => {
+      const network = networkOf(name);
+      const path = installedWeightsPath(weightsNetwork(network).file);
       const there = path !== null && existsSync(path);
-      console.log(`${path ?? '(no cache directory: set CONVPAINT_HOME)'}${there ? '' : ' (not installed: run `convpaint weights fetch`)'}`);
+      const fetch = network === 'vgg16' ? 'convpaint weights fetch' : 'convpaint weights fetch dinov2';
+      console.log(`${path ?? '(no cache directory: set CONVPAINT_HOME)'}${there ? '' : ` (not installed: run \`${fetch}\`)`}`);
       if (!there) process.exitCode = 1;
     });
 }

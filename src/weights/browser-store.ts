@@ -1,6 +1,6 @@
 /**
- * Keeps weights bytes in the browser's IndexedDB, so the page asks for the VGG16 weights (a file
- * or URL) only once. One object store of ArrayBuffers by key; no Node imports.
+ * Keeps weights bytes in the browser's IndexedDB, so the page asks for the VGG16 or DINOv2 weights
+ * (a file or URL) only once. One object store of ArrayBuffers by key; no Node imports.
  *
  *   await saveWeightsBytes(bytes);            // after the user picked a file
  *   const bytes = await loadWeightsBytes();   // later visits: null if never saved
@@ -11,6 +11,8 @@ const STORE = 'weights';
 const DB_VERSION = 1;
 /** Key of the VGG16 ImageNet weights (converted safetensors). */
 export const IMAGENET_WEIGHTS_KEY = 'vgg16-imagenet.safetensors';
+/** Key of the DINOv2 ViT-S/14-reg4 weights (converted safetensors). */
+export const DINOV2_WEIGHTS_KEY = 'dinov2-vits14-reg4.safetensors';
 
 function idb(): IDBFactory {
   const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
@@ -55,6 +57,11 @@ export async function loadWeightsBytes(key: string = IMAGENET_WEIGHTS_KEY): Prom
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (value instanceof Uint8Array) return value;
   return null;
+}
+
+/** Whether bytes are stored under `key` (without reading them: the DINOv2 file is 88 MB). */
+export async function hasWeightsBytes(key: string = IMAGENET_WEIGHTS_KEY): Promise<boolean> {
+  return (await withStore<number>('readonly', (s) => s.count(key))) > 0;
 }
 
 /** Stores a copy of `bytes` under `key` (replacing what was there). */

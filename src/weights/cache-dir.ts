@@ -26,8 +26,13 @@ export function convpaintHome(env: Env | null = processEnv()): string | null {
   return home ? joinPath(home, '.cache', 'convpaint-webgpu') : null;
 }
 
+/** Path of an installed weights file of the cache directory (which may not exist), or null outside Node. */
+export function installedWeightsPath(file: string, env: Env | null = processEnv()): string | null {
+  const home = convpaintHome(env);
+  return home === null ? null : joinPath(home, file);
+}
+
 /** Path of the installed VGG16 ImageNet weights (which may not exist), or null outside Node. */
 export function imagenetWeightsPath(env: Env | null = processEnv()): string | null {
-  const home = convpaintHome(env);
-  return home === null ? null : joinPath(home, IMAGENET_WEIGHTS_FILE);
+  return installedWeightsPath(IMAGENET_WEIGHTS_FILE, env);
 }

@@ -3,7 +3,8 @@
  * continued with an HTTP Range request (a server that ignores it restarts the file). The whole
  * file's SHA-256 must start with the hex digits after the last '-' of its name (torchvision's
  * convention, e.g. vgg16-397923af.pth), else the part file is deleted and `DownloadError` thrown;
- * only a verified file is renamed to `dest`.
+ * only a verified file is renamed to `dest`. Files published without a checksum are verified by
+ * their content by the caller (`checksum: 'content'`).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -41,12 +42,18 @@ async function hashFile(path: string, hash: ReturnType<typeof createHash>): Prom
 export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   fetchImpl?: typeof fetch;
+  /**
+   * How the file is verified: `name` (default) — its SHA-256 must start with the prefix in its
+   * name; `content` — the publisher gives no checksum, and the caller verifies what it holds
+   * (the DINOv2 conversion checks every tensor), so only completeness is checked here.
+   */
+  checksum?: 'name' | 'content';
 }
 
 export async function downloadVerified(url: string, dest: string, options: DownloadOptions = {}): Promise<void> {
   const name = basename(new URL(url).pathname);
-  const expected = hashPrefixOf(name);
-  if (!expected) {
+  const expected = options.checksum === 'content' ? '' : hashPrefixOf(name);
+  if (expected === null) {
     throw new DownloadError(`cannot verify ${name}: its name carries no SHA-256 prefix (expected name-<hex>.ext, like vgg16-397923af.pth)`);
   }
   const part = `${dest}.part`;

@@ -18,6 +18,9 @@ import { readSafetensors } from '../../src/io/safetensors.js';
 import { hashPrefixOf } from '../../src/weights/download.js';
 import { fetchAndInstall } from '../../src/weights/install.js';
 import { IMAGENET_WEIGHTS_FILE } from '../../src/weights/vgg16-weights.js';
+import { DINOV2_WEIGHTS_FILE } from '../../src/weights/dinov2-weights.js';
+import { DINOV2_TEST_WEIGHTS } from '../features/dinov2-golden.js';
+import { writeTorchCheckpoint } from '../helpers/torch-checkpoint.js';
 import { FIXTURES, fixture } from './fixtures.js';
 
 const body = fixture('vgg16-tiny.pth');
@@ -132,6 +135,31 @@ describe('weights fetch (local server)', () => {
     await expect(fetchAndInstall({ url: `${base}/models/vgg16.pth`, home: dir })).rejects.toThrow(/carries no SHA-256 prefix/);
     expect(hashPrefixOf('vgg16-397923af.pth')).toBe('397923af');
     expect(hashPrefixOf('vgg16.pth')).toBeNull();
+  });
+});
+
+describe('weights fetch dinov2 (local server)', () => {
+  // The hub publishes no checksum for its DINOv2 file: it is checked by content instead.
+  const dinov2 = writeTorchCheckpoint(
+    (() => {
+      const g = readSafetensors(readFileSync(DINOV2_TEST_WEIGHTS));
+      return g.names().map((name) => ({ name, dtype: 'float16' as const, shape: [...g.info(name).shape], bytes: g.raw(name) }));
+    })(),
+  );
+
+  it('installs the hub file (no hash in its name), verified by its tensors', async () => {
+    const dir = freshHome();
+    behaviour = { bytes: dinov2 };
+    const result = await fetchAndInstall({ network: 'dinov2', url: `${base}/dinov2/dinov2_vits14_reg4_pretrain.pth`, home: dir });
+    expect(result.network).toBe('dinov2');
+    expect(readdirSync(dir)).toEqual([DINOV2_WEIGHTS_FILE]);
+  });
+
+  it('refuses a file that is not DINOv2, installing nothing', async () => {
+    const dir = freshHome();
+    behaviour = { bytes: body };
+    await expect(fetchAndInstall({ network: 'dinov2', url: `${base}/dinov2/dinov2_vits14_reg4_pretrain.pth`, home: dir })).rejects.toThrow(/holds vgg16 weights, not dinov2/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
