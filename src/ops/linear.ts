@@ -2,7 +2,7 @@
  * A PyTorch `nn.Linear` over the rows of a GPU matrix with a fused epilogue (none, exact GELU, or a
  * LayerScale residual `r + γ ⊙ (x·wᵀ + b)`); see shaders/linear.wgsl and the CPU twin
  * src/reference/linear.ts. Weights are packed once by `uploadLinearWeights` (transposed to
- * [K, N]); `linear` records one dispatch.
+ * [K, N] with N padded to a multiple of 4); `linear` records one dispatch.
  */
 import { ShapeError } from '../errors.js';
 import type { BatchHost, GpuBatch } from '../gpu/batch.js';
@@ -11,7 +11,7 @@ import { shaderConst } from '../gpu/shader-consts.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { checkLinear } from '../reference/linear.js';
 
-/** Output columns per workgroup (one per invocation). */
+/** Invocations per workgroup, each a block of ROWS rows × 4 columns. */
 export const LINEAR_WG = { WG: 64 } as const;
 
 const ROWS_KERNEL: KernelSpec = { shader: 'linear', entryPoint: 'linear_rows', overrides: LINEAR_WG };
@@ -21,12 +21,19 @@ export function linearRowsPerThread(): number {
   return shaderConst('linear', 'ROWS');
 }
 
-/** Transposes PyTorch's [N, K] (out, in) weight to the kernel's [K, N]. */
+/** Output columns per invocation: one vec4 of the packed weight. */
+const COLS = 4;
+
+/**
+ * Transposes PyTorch's [N, K] (out, in) weight to the kernel's [K, N4·4] (N4 = ceil(N / 4)):
+ * row k holds w[0..N, k], then zeros, so that every invocation loads whole vec4s.
+ */
 export function packLinearWeights(weight: Float32Array, n: number, k: number): Float32Array {
-  const out = new Float32Array(n * k);
+  const stride = Math.ceil(n / COLS) * COLS;
+  const out = new Float32Array(stride * k);
   for (let j = 0; j < n; j++) {
     const row = j * k;
-    for (let kk = 0; kk < k; kk++) out[kk * n + j] = weight[row + kk];
+    for (let kk = 0; kk < k; kk++) out[kk * stride + j] = weight[row + kk];
   }
   return out;
 }
@@ -37,7 +44,7 @@ export interface LinearWeights {
   readonly k: number;
   /** Output features. */
   readonly n: number;
-  /** [K, N]: the PyTorch weight transposed. */
+  /** [K, ceil(N / 4)·4]: the PyTorch weight transposed, zero-padded (see `packLinearWeights`). */
   readonly weight: GpuTensor;
   /** [N]. */
   readonly bias: GpuTensor;
@@ -48,7 +55,7 @@ export interface LinearWeights {
 export function uploadLinearWeights(ctx: BatchHost, weight: Float32Array, bias: Float32Array, n: number, k: number, label: string): LinearWeights {
   checkLinear(k, 1, k, weight.length, n, bias.length, label);
   const packed = packLinearWeights(weight, n, k);
-  const w = ctx.upload(packed, [k, n], `${label}/weight`);
+  const w = ctx.upload(packed, [k, packed.length / k], `${label}/weight`);
   const b = ctx.upload(bias, [n], `${label}/bias`);
   return {
     k,
@@ -89,9 +96,9 @@ export function linear(batch: GpuBatch, x: GpuTensor, layer: LinearWeights, epil
   const name = label ?? `${x.label}/linear`;
   const y = batch.tensor([m, n], name);
   batch.dispatch(ROWS_KERNEL, {
-    uniforms: { m, k, n, epilogue: EPILOGUE_CODE[epilogue.kind] },
+    uniforms: { m, k, n, epilogue: EPILOGUE_CODE[epilogue.kind], n4: Math.ceil(n / COLS) },
     bindings: { x, w: layer.weight, bias: layer.bias, gamma, residual, y },
-    workgroups: [Math.ceil(n / LINEAR_WG.WG), Math.ceil(m / linearRowsPerThread()), 1],
+    workgroups: [Math.ceil(n / (COLS * LINEAR_WG.WG)), Math.ceil(m / linearRowsPerThread()), 1],
     label: name,
   });
   return y;

@@ -31,15 +31,16 @@ interface Case {
   kind: Kind;
 }
 
-// M below, at and across the 8-row block (1, 7, 8, 25, 33); N below and across the 64-column
-// workgroup (1, 5, 64, 70, 130); K odd, small and the model's sizes (384, 588).
+// M below, at and across the 8-row block (1, 7, 8, 25, 33); N not a multiple of the 4-column
+// block (1, 5, 70, 130) and across the 256-column workgroup (300); K odd, small and the model's
+// sizes (384, 588).
 const CASES: Case[] = [
   { m: 1, k: 1, n: 1, kind: 'none' },
   { m: 7, k: 13, n: 5, kind: 'gelu' },
   { m: 8, k: 64, n: 64, kind: 'residual' },
   { m: 25, k: 384, n: 70, kind: 'none' },
   { m: 33, k: 588, n: 130, kind: 'gelu' },
-  { m: 57, k: 96, n: 100, kind: 'residual' },
+  { m: 57, k: 96, n: 300, kind: 'residual' },
 ];
 
 interface Operands {
@@ -175,9 +176,9 @@ describe('linear: analytic cases and validation', () => {
     expect(Math.max(...zeros.map(Math.abs))).toBeLessThan(1e-8);
   });
 
-  it('packs [N, K] into [K, N]', () => {
+  it('packs [N, K] into [K, N] padded to whole vec4s', () => {
     const w = Float32Array.from([1, 2, 3, 4, 5, 6]); // N 2, K 3
-    expect(Array.from(packLinearWeights(w, 2, 3))).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(Array.from(packLinearWeights(w, 2, 3))).toEqual([1, 4, 0, 0, 2, 5, 0, 0, 3, 6, 0, 0]);
     expect(linearRowsPerThread()).toBe(8);
   });
 
