@@ -3,24 +3,38 @@
 // Layout: qkv is [N, 3·D] row-major, D = heads·64, column s·D + head·64 + i holding part s ∈ {q, k,
 //   v} of that head (timm/DINOv2's order), read as vec4s; out is [N, D], column head·64 + i. The
 //   head size is fixed at HEAD_DIM = 64 (every DINOv2/ViT-S..g head).
-// Form: one invocation per (query, head), flash-style: the keys are walked in blocks of KEYS = 4
-//   with an online softmax (running maximum m and sum l; the block's scores are exponentiated
-//   against the new maximum and the old sums rescaled by exp(m_old − m_new)), so no N×N score or
-//   probability matrix is ever stored and nothing overflows. The query (pre-scaled, as PyTorch's
-//   q·scale @ kᵀ) and the output accumulator are 16 named vec4s each: software drivers keep
-//   private arrays in memory. The keys of an iteration are the same for every invocation of a
-//   workgroup (one head, all its queries), so their loads have uniform addresses — one scalar
-//   load and a broadcast on lavapipe, a broadcast on a GPU — and there is no early return
-//   (queries past N compute row N−1 and do not store), since lavapipe makes a load uniform
-//   only outside divergent control flow. Keys past N in the last block get a score of −3e38,
-//   whose exponential is 0.
-// Bindings: 0 params (uniform), 1 qkv (read), 2 out (read_write).
-// Dispatch: (ceil(N / WG), heads, 1), workgroup (WG, 1, 1).
+// Two forms, chosen per adapter by src/ops/attention.ts:
+// - online (`attention`; for GPUs): one invocation per (query, head), flash-style: the keys are
+//   walked in blocks of KEYS = 4 with an online softmax (running maximum m and sum l; the block's
+//   scores are exponentiated against the new maximum and the old sums rescaled by
+//   exp(m_old − m_new)), so no score or probability matrix is ever stored and nothing
+//   overflows. The query (pre-scaled, as PyTorch's q·scale @ kᵀ) and the output accumulator are
+//   16 named vec4s each (private arrays would live in memory on software drivers). The keys of
+//   an iteration are the same for every invocation of a workgroup (one head, all its queries),
+//   so on a GPU their loads are broadcasts. Queries past N compute row N−1 and do not store;
+//   keys past N in the last block get a score of NEG, whose exponential is 0.
+// - chunked (`attention_scores`, `attention_softmax`, `attention_pv`; for software drivers): the
+//   queries are taken in chunks whose scores fit a bounded buffer probs [heads, chunk, N] (the
+//   host picks chunk ≤ 8 Mi floats / (heads·N), so memory never grows with N²): scores as a
+//   register-blocked matmul (SCORE_ROWS = 8 queries × 4 keys per invocation, vec4 loads along
+//   the head: 48 loaded floats per 128 multiply-adds), the row softmax in place (maximum
+//   subtracted first), then probs·v as shaders/linear.wgsl's block (8 queries × one vec4 of v
+//   per invocation). On lavapipe every per-invocation load is what costs — inside a loop even
+//   workgroup-uniform addresses are loaded per lane — and the online form loads 128 floats per
+//   key for 128 multiply-adds per query; at N 1374, 6 heads: online 2.06 s, chunked ~0.6 s.
+// Bindings: 0 params (uniform), 1 qkv (read), 2 out (read_write), 3 probs (read_write; chunked).
+// Dispatch: attention: (ceil(N / WG), heads, 1), workgroup (WG, 1, 1);
+//   attention_scores: (ceil(N / (4·WG)), ceil(chunk / SCORE_ROWS), heads);
+//   attention_softmax: (ceil(heads·chunk / WG), 1, 1);
+//   attention_pv: (ceil(heads·16 / WG), ceil(chunk / 8), 1) — invocations span (head, vec4).
 
 struct Params {
   tokens: u32,
   heads: u32,
   scale: f32,
+  // Chunked form: the chunk's first query and its number of queries (probs is [heads, chunk, N]).
+  q0: u32,
+  chunk: u32,
 }
 
 // Values per head (src/ops/attention.ts reads this line); the registers below are written for it.
@@ -29,6 +43,9 @@ const_assert HEAD_DIM == 64u;
 // Keys per step of the online softmax.
 const KEYS: u32 = 4u;
 const_assert KEYS == 4u;
+// Queries per invocation of attention_scores (src/ops/attention.ts reads this line).
+const SCORE_ROWS: u32 = 8u;
+const_assert SCORE_ROWS == 8u;
 // "Minus infinity" that stays finite, so exp(NEG − m) is 0 and m − NEG never makes inf − inf.
 const NEG: f32 = -3.0e38;
 
@@ -37,6 +54,7 @@ override WG: u32;
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> probs: array<f32>;
 
 @compute @workgroup_size(WG, 1, 1)
 fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -154,4 +172,162 @@ fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
   out[ob + 13u] = o13 * inv;
   out[ob + 14u] = o14 * inv;
   out[ob + 15u] = o15 * inv;
+}
+
+// ---- Chunked form ----------------------------------------------------------------------------
+
+// Scores of an 8-query × 4-key block: scale·q·k, written to probs[head, r, j] of the chunk.
+@compute @workgroup_size(WG, 1, 1)
+fn attention_scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let n = params.tokens;
+  let head = wid.z;
+  let row = 3u * params.heads * (HEAD_DIM / 4u);
+  let hq = head * (HEAD_DIM / 4u);
+  let hk = hq + params.heads * (HEAD_DIM / 4u);
+  let j0 = (wid.x * WG + lid.x) * 4u;
+  let r0 = wid.y * SCORE_ROWS;
+  let last_q = params.q0 + params.chunk - 1u;
+  let qb0 = min(params.q0 + r0 + 0u, last_q) * row + hq;
+  let qb1 = min(params.q0 + r0 + 1u, last_q) * row + hq;
+  let qb2 = min(params.q0 + r0 + 2u, last_q) * row + hq;
+  let qb3 = min(params.q0 + r0 + 3u, last_q) * row + hq;
+  let qb4 = min(params.q0 + r0 + 4u, last_q) * row + hq;
+  let qb5 = min(params.q0 + r0 + 5u, last_q) * row + hq;
+  let qb6 = min(params.q0 + r0 + 6u, last_q) * row + hq;
+  let qb7 = min(params.q0 + r0 + 7u, last_q) * row + hq;
+  let kb0 = min(j0 + 0u, n - 1u) * row + hk;
+  let kb1 = min(j0 + 1u, n - 1u) * row + hk;
+  let kb2 = min(j0 + 2u, n - 1u) * row + hk;
+  let kb3 = min(j0 + 3u, n - 1u) * row + hk;
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var s3 = vec4<f32>(0.0);
+  var s4 = vec4<f32>(0.0);
+  var s5 = vec4<f32>(0.0);
+  var s6 = vec4<f32>(0.0);
+  var s7 = vec4<f32>(0.0);
+  for (var t = 0u; t < HEAD_DIM / 4u; t++) {
+    let k0 = qkv[kb0 + t];
+    let k1 = qkv[kb1 + t];
+    let k2 = qkv[kb2 + t];
+    let k3 = qkv[kb3 + t];
+    let q0 = qkv[qb0 + t];
+    s0 += vec4<f32>(dot(q0, k0), dot(q0, k1), dot(q0, k2), dot(q0, k3));
+    let q1 = qkv[qb1 + t];
+    s1 += vec4<f32>(dot(q1, k0), dot(q1, k1), dot(q1, k2), dot(q1, k3));
+    let q2 = qkv[qb2 + t];
+    s2 += vec4<f32>(dot(q2, k0), dot(q2, k1), dot(q2, k2), dot(q2, k3));
+    let q3 = qkv[qb3 + t];
+    s3 += vec4<f32>(dot(q3, k0), dot(q3, k1), dot(q3, k2), dot(q3, k3));
+    let q4 = qkv[qb4 + t];
+    s4 += vec4<f32>(dot(q4, k0), dot(q4, k1), dot(q4, k2), dot(q4, k3));
+    let q5 = qkv[qb5 + t];
+    s5 += vec4<f32>(dot(q5, k0), dot(q5, k1), dot(q5, k2), dot(q5, k3));
+    let q6 = qkv[qb6 + t];
+    s6 += vec4<f32>(dot(q6, k0), dot(q6, k1), dot(q6, k2), dot(q6, k3));
+    let q7 = qkv[qb7 + t];
+    s7 += vec4<f32>(dot(q7, k0), dot(q7, k1), dot(q7, k2), dot(q7, k3));
+  }
+  store_scores(head, r0 + 0u, j0, s0);
+  store_scores(head, r0 + 1u, j0, s1);
+  store_scores(head, r0 + 2u, j0, s2);
+  store_scores(head, r0 + 3u, j0, s3);
+  store_scores(head, r0 + 4u, j0, s4);
+  store_scores(head, r0 + 5u, j0, s5);
+  store_scores(head, r0 + 6u, j0, s6);
+  store_scores(head, r0 + 7u, j0, s7);
+}
+
+fn store_scores(head: u32, r: u32, j0: u32, s: vec4<f32>) {
+  if (r >= params.chunk) {
+    return;
+  }
+  let n = params.tokens;
+  let base = (head * params.chunk + r) * n;
+  let v = s * params.scale;
+  if (j0 < n) { probs[base + j0] = v.x; }
+  if (j0 + 1u < n) { probs[base + j0 + 1u] = v.y; }
+  if (j0 + 2u < n) { probs[base + j0 + 2u] = v.z; }
+  if (j0 + 3u < n) { probs[base + j0 + 3u] = v.w; }
+}
+
+// Row-wise softmax of probs in place, the maximum subtracted first; one invocation per row.
+@compute @workgroup_size(WG, 1, 1)
+fn attention_softmax(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= params.heads * params.chunk) {
+    return;
+  }
+  let n = params.tokens;
+  let base = gid.x * n;
+  var m = NEG;
+  for (var j = 0u; j < n; j++) {
+    m = max(m, probs[base + j]);
+  }
+  var l = 0.0;
+  for (var j = 0u; j < n; j++) {
+    let p = exp(probs[base + j] - m);
+    probs[base + j] = p;
+    l += p;
+  }
+  let inv = 1.0 / l;
+  for (var j = 0u; j < n; j++) {
+    probs[base + j] *= inv;
+  }
+}
+
+// out rows q0.. of the chunk = probs · v: 8 queries × 4 values (one vec4 of the head) per
+// invocation, as shaders/linear.wgsl's block — per key 8 probabilities and one vec4 of v.
+@compute @workgroup_size(WG, 1, 1)
+fn attention_pv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let n = params.tokens;
+  let quads = HEAD_DIM / 4u;
+  let lane = wid.x * WG + lid.x;
+  let head = min(lane / quads, params.heads - 1u);
+  let quad = lane % quads;
+  let row = 3u * params.heads * quads;
+  let hv = (2u * params.heads + head) * quads + quad;
+  let r0 = wid.y * 8u;
+  let last = params.chunk - 1u;
+  let pb0 = (head * params.chunk + min(r0 + 0u, last)) * n;
+  let pb1 = (head * params.chunk + min(r0 + 1u, last)) * n;
+  let pb2 = (head * params.chunk + min(r0 + 2u, last)) * n;
+  let pb3 = (head * params.chunk + min(r0 + 3u, last)) * n;
+  let pb4 = (head * params.chunk + min(r0 + 4u, last)) * n;
+  let pb5 = (head * params.chunk + min(r0 + 5u, last)) * n;
+  let pb6 = (head * params.chunk + min(r0 + 6u, last)) * n;
+  let pb7 = (head * params.chunk + min(r0 + 7u, last)) * n;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0);
+  var a5 = vec4<f32>(0.0);
+  var a6 = vec4<f32>(0.0);
+  var a7 = vec4<f32>(0.0);
+  var vi = hv;
+  for (var j = 0u; j < n; j++) {
+    let v = qkv[vi];
+    a0 += probs[pb0 + j] * v;
+    a1 += probs[pb1 + j] * v;
+    a2 += probs[pb2 + j] * v;
+    a3 += probs[pb3 + j] * v;
+    a4 += probs[pb4 + j] * v;
+    a5 += probs[pb5 + j] * v;
+    a6 += probs[pb6 + j] * v;
+    a7 += probs[pb7 + j] * v;
+    vi += row;
+  }
+  if (lane >= params.heads * quads) {
+    return;
+  }
+  let d4 = params.heads * quads;
+  if (r0 + 0u < params.chunk) { out[(params.q0 + r0 + 0u) * d4 + head * quads + quad] = a0; }
+  if (r0 + 1u < params.chunk) { out[(params.q0 + r0 + 1u) * d4 + head * quads + quad] = a1; }
+  if (r0 + 2u < params.chunk) { out[(params.q0 + r0 + 2u) * d4 + head * quads + quad] = a2; }
+  if (r0 + 3u < params.chunk) { out[(params.q0 + r0 + 3u) * d4 + head * quads + quad] = a3; }
+  if (r0 + 4u < params.chunk) { out[(params.q0 + r0 + 4u) * d4 + head * quads + quad] = a4; }
+  if (r0 + 5u < params.chunk) { out[(params.q0 + r0 + 5u) * d4 + head * quads + quad] = a5; }
+  if (r0 + 6u < params.chunk) { out[(params.q0 + r0 + 6u) * d4 + head * quads + quad] = a6; }
+  if (r0 + 7u < params.chunk) { out[(params.q0 + r0 + 7u) * d4 + head * quads + quad] = a7; }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selfAttention } from '../../src/ops/attention.js';
+import { attentionChunk, selfAttention } from '../../src/ops/attention.js';
+import type { AttentionForm } from '../../src/ops/attention.js';
 import * as ref from '../../src/reference/attention.js';
 import { ShapeError } from '../../src/errors.js';
 import type { GpuContext } from '../../src/gpu/context.js';
@@ -18,11 +19,22 @@ const gpu = useGpu();
  */
 const TOL: Tolerance = { atol: 2e-6, rtol: 1e-5 };
 
-async function gpuAttention(ctx: GpuContext, qkv: Float32Array, n: number, heads: number): Promise<Float32Array> {
+/**
+ * The forms under test: online; chunked in one chunk; chunked with a budget of 16 queries per
+ * chunk, so that several chunks (and a partial last one) write their rows of the output.
+ */
+const FORMS: ReadonlyArray<{ form: AttentionForm; chunkQueries: number | null }> = [
+  { form: 'online', chunkQueries: null },
+  { form: 'chunked', chunkQueries: null },
+  { form: 'chunked', chunkQueries: 16 },
+];
+
+async function gpuAttention(ctx: GpuContext, qkv: Float32Array, n: number, heads: number, form: AttentionForm = 'online', chunkQueries: number | null = null): Promise<Float32Array> {
   return expectNoLeak(ctx, async () => {
     const src = ctx.upload(qkv, [n, 3 * heads * 64], 'qkv');
     const batch = ctx.batch('attention test');
-    const out = selfAttention(batch, src, heads);
+    const budget = chunkQueries === null ? undefined : chunkQueries * heads * n;
+    const out = selfAttention(batch, src, heads, 1 / 8, undefined, form, budget);
     const read = batch.read(out);
     await batch.submit();
     expect(out.shape).toEqual([n, heads * 64]);
@@ -44,13 +56,22 @@ describe('selfAttention: GPU vs CPU reference, random data', () => {
     { n: 37, heads: 1, spread: 4 },
   ];
   for (const [i, c] of cases.entries()) {
-    it(`${c.n} tokens, ${c.heads} heads, values in ±${c.spread}`, async () => {
+    it(`${c.n} tokens, ${c.heads} heads, values in ±${c.spread}: every form`, async () => {
       const qkv = randomFloats(c.n * 3 * c.heads * 64, 700 + i, -c.spread, c.spread);
       const expected = ref.selfAttention(qkv, c.n, c.heads, 64);
-      const got = await gpuAttention(gpu(), qkv, c.n, c.heads);
-      expectClose(got, expected, { atol: TOL.atol * c.spread, rtol: TOL.rtol }, [c.n, c.heads * 64], 'attention');
+      for (const f of FORMS) {
+        const got = await gpuAttention(gpu(), qkv, c.n, c.heads, f.form, f.chunkQueries);
+        expectClose(got, expected, { atol: TOL.atol * c.spread, rtol: TOL.rtol }, [c.n, c.heads * 64], `attention ${f.form} ${f.chunkQueries ?? 'one chunk'}`);
+      }
     });
   }
+
+  it('chunks hold whole 8-query blocks, at least one, at most the tokens rounded up', () => {
+    expect(attentionChunk(1374, 6)).toBe(1016);
+    expect(attentionChunk(25, 6)).toBe(32);
+    expect(attentionChunk(100000, 6)).toBe(8);
+    expect(attentionChunk(70, 3, 16 * 3 * 70)).toBe(16);
+  });
 
   it('identical keys give the mean of the values; one token gives its own value', async () => {
     const n = 6;
@@ -76,11 +97,13 @@ describe('selfAttention: DINOv2 block 0 (golden data)', () => {
   it('qkv → attn_context (25 tokens, 6 heads)', async () => {
     const qkv = dinov2Golden('backbone/block0/qkv');
     const expected = dinov2Golden('backbone/block0/attn_context');
-    const got = await gpuAttention(gpu(), qkv, 25, 6);
     const cpu = ref.selfAttention(qkv, 25, 6, 64);
-    console.log(`[attention golden] max |gpu − torch| ${maxAbsDiff(got, expected).toExponential(2)}, max |gpu − cpu| ${maxAbsDiff(got, cpu).toExponential(2)}`);
-    expectClose(got, cpu, TOL, [25, 384], 'vs CPU');
-    // PyTorch float32 (its own order of sums): the same few-ulp budget.
-    expectClose(got, expected, { atol: 1e-5, rtol: 0 }, [25, 384], 'vs PyTorch');
+    for (const f of FORMS) {
+      const got = await gpuAttention(gpu(), qkv, 25, 6, f.form, f.chunkQueries);
+      console.log(`[attention golden] ${f.form} ${f.chunkQueries ?? 'one chunk'}: max |gpu − torch| ${maxAbsDiff(got, expected).toExponential(2)}, max |gpu − cpu| ${maxAbsDiff(got, cpu).toExponential(2)}`);
+      expectClose(got, cpu, TOL, [25, 384], 'vs CPU');
+      // PyTorch float32 (its own order of sums): the same few-ulp budget.
+      expectClose(got, expected, { atol: 1e-5, rtol: 0 }, [25, 384], 'vs PyTorch');
+    }
   });
 });
