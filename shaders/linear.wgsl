@@ -6,13 +6,15 @@
 //   vec4s [K, N4]; bias and gamma are [N]; residual and y are [M, N].
 // Form (register-tiled, no workgroup memory): every invocation computes a block of ROWS = 8 rows
 //   × 4 columns of y in eight named vec4 accumulators: per k one vec4 of w (its 4 columns) and
-//   ROWS scalars of x, 32 multiply-adds. The ROWS rows of a workgroup are the same for all its
-//   invocations, so the x loads have a workgroup-uniform address (one scalar load and a
-//   broadcast on lavapipe, a broadcast on a GPU). On the software drivers (invocations are SIMD
-//   lanes of one CPU core) per-lane loads and workgroup-memory loads are what costs, and private
-//   arrays live in memory: so no workgroup tiles, and named variables. Measured on lavapipe at
-//   M 1374, K 384, N 1536 (2 busy cores, noisy): 8 rows × 1 column with scalar w loads ~2.5
-//   GFLOP/s; this 8 × 4 block ~9 GFLOP/s; 16 × 4 or 8 × 8 no better; x as vec4 along k slower.
+//   ROWS scalars of x — 12 loaded floats for 32 multiply-adds. On the software drivers
+//   (invocations are SIMD lanes of one CPU core) every load is paid per lane — to judge by the
+//   timings below, lavapipe loads even a workgroup-uniform address lane by lane in a loop — and workgroup memory is no cheaper
+//   than a cached global load, so what counts is loads per multiply-add within the registers a
+//   core has; private arrays live in memory there, hence named variables. The x addresses are
+//   the same for the whole workgroup, which a GPU serves as broadcasts. Measured on lavapipe at
+//   M 1374, K 384, N 1536 (2 shared, busy cores, so ±50 %): 8 rows × 1 column with scalar w
+//   loads ~2.5 GFLOP/s; this 8 × 4 block 5–9 GFLOP/s; 16 × 4, 8 × 8, x as vec4 along k, or the
+//   k loop unrolled by 4 no better or slower (more registers than the core has).
 //   M and N are arbitrary: rows past M read row M−1 and columns past N read the zero padding
 //   (valid addresses), and neither is stored.
 // Sums are f32, k ascending, bias last, as the CPU reference (src/reference/linear.ts); the GPU may
@@ -83,9 +85,8 @@ fn store4(row: u32, c4: u32, acc: vec4<f32>) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn linear_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  // Columns past N4 load the last vec4 column and are not stored. No early return: lavapipe
-  // turns a load with a workgroup-uniform address into one scalar load only outside divergent
-  // control flow.
+  // Columns past N4 load the last vec4 column and are not stored (no early return, which also
+  // keeps the x loads of a workgroup in uniform control flow for a GPU's broadcast).
   let c4 = wid.x * WG + lid.x;
   let n4 = params.n4;
   let m0 = wid.y * ROWS;
