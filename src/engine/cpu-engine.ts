@@ -20,6 +20,8 @@ import type { PreparedImage } from '../prepare/prepare.js';
 import { predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import type { TileJob } from './tiling.js';
+import { isPatched, patchedFeatureImage, patchedPrediction, patchedTrainingRows, patchGrid } from './patched.js';
+import type { PatchGrid } from './patched.js';
 
 /** Blocks bound the size of one tile's feature stack in JS memory. */
 const CPU_BLOCK_BYTES = 256 * 2 ** 20;
@@ -54,7 +56,26 @@ export class CpuEngine implements Engine {
     return this.features.budgetBytes > 0 ? imageFingerprint(image) : null;
   }
 
+  /** The last patch grid (patched extractors), kept while a feature cache is on. */
+  private lastGrid: { key: string; grid: PatchGrid } | null = null;
+
+  /** The patch grid of a patched extractor, every plane through the CPU reference whole. */
+  private async gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink): Promise<PatchGrid> {
+    const imageKey = this.imageKey(image);
+    const key = imageKey === null ? null : `${imageKey}|${fe.name}|${JSON.stringify(pyramid)}`;
+    if (key !== null && this.lastGrid?.key === key) return this.lastGrid.grid;
+    let done = 0;
+    const grid = await patchGrid(fe, image, pyramid, async (passes) => {
+      const out = passes.map((p) => fe.extractCpu({ data: p.input, shape: [...p.shape] }).map((m) => m.data));
+      progress?.('features', ++done, image.shape[1]);
+      return out;
+    });
+    this.lastGrid = key === null ? null : { key, grid };
+    return grid;
+  }
+
   async trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows> {
+    if (isPatched(fe)) return patchedTrainingRows(await this.gridOf(fe, image, pyramid, progress), labels);
     const [c, , h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
@@ -72,6 +93,7 @@ export class CpuEngine implements Engine {
   }
 
   async predict(fe: FeatureExtractor, model: TreeEnsemble, image: PreparedImage, pyramid: PyramidOptions, options: PredictOptions, progress?: ProgressSink): Promise<Prediction> {
+    if (isPatched(fe)) return patchedPrediction(await this.gridOf(fe, image, pyramid, progress), model, options);
     const [c, z, h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
@@ -119,6 +141,7 @@ export class CpuEngine implements Engine {
   }
 
   async featureImage(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, tileImage: boolean, progress?: ProgressSink): Promise<Float32Array> {
+    if (isPatched(fe)) return patchedFeatureImage(await this.gridOf(fe, image, pyramid, progress));
     const [c, z, h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const padded = reflectPad({ data: image.data, shape: [...image.shape] }, g.pads);
@@ -133,6 +156,7 @@ export class CpuEngine implements Engine {
   }
 
   dispose(): void {
+    this.lastGrid = null;
     this.features.clear();
   }
 }

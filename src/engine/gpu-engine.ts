@@ -31,6 +31,8 @@ import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
 import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import { autoBlockSize, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
+import { isPatched, patchedFeatureImage, patchedPrediction, patchedTrainingRows, patchGrid } from './patched.js';
+import type { PatchGrid, PatchedPass } from './patched.js';
 import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
 
 /** Tiles recorded per submit: bounds command-buffer size and in-flight memory. */
@@ -150,7 +152,36 @@ export class GpuEngine implements Engine {
     };
   }
 
+  /** The last patch grid (patched extractors), kept while a feature cache is on: strokes on the same image reuse it. */
+  private lastGrid: { key: string; grid: PatchGrid } | null = null;
+
+  /** The patch grid of a patched extractor: every plane through the FE whole, one submit per plane, the grid read back. */
+  private async gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink): Promise<PatchGrid> {
+    const imageKey = this.imageKey(image);
+    const key = imageKey === null ? null : `${imageKey}|${fe.name}|${JSON.stringify(pyramid)}`;
+    if (key !== null && this.lastGrid?.key === key) return this.lastGrid.grid;
+    let done = 0;
+    const grid = await patchGrid(fe, image, pyramid, async (passes: PatchedPass[]) => {
+      const batch = this.ctx.batch(`${fe.name} patch grid`);
+      const reads = passes.map((p) => {
+        const input = batch.upload(p.input, p.shape, `${fe.name}/input`);
+        const maps = fe.extractGpu(batch, input);
+        input.dispose();
+        const read = Promise.all(maps.map((m) => batch.read(m)));
+        for (const m of maps) m.dispose();
+        return read;
+      });
+      await batch.submit();
+      const out = await Promise.all(reads);
+      progress?.('features', ++done, image.shape[1]);
+      return out;
+    });
+    this.lastGrid = key === null ? null : { key, grid };
+    return grid;
+  }
+
   async trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows> {
+    if (isPatched(fe)) return patchedTrainingRows(await this.gridOf(fe, image, pyramid, progress), labels);
     const [c, , h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const nFeatures = totalFeatures(fe, c, pyramid);
@@ -184,6 +215,7 @@ export class GpuEngine implements Engine {
   }
 
   async predict(fe: FeatureExtractor, model: TreeEnsemble, image: PreparedImage, pyramid: PyramidOptions, options: PredictOptions, progress?: ProgressSink): Promise<Prediction> {
+    if (isPatched(fe)) return patchedPrediction(await this.gridOf(fe, image, pyramid, progress), model, options);
     const [c, z, h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const k = model.classes.length;
@@ -273,6 +305,7 @@ export class GpuEngine implements Engine {
   }
 
   async featureImage(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, tileImage: boolean, progress?: ProgressSink): Promise<Float32Array> {
+    if (isPatched(fe)) return patchedFeatureImage(await this.gridOf(fe, image, pyramid, progress));
     const [c, z, h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
     const f = totalFeatures(fe, c, pyramid);
@@ -292,6 +325,7 @@ export class GpuEngine implements Engine {
   dispose(): void {
     this.forestCache?.gpu.dispose();
     this.forestCache = null;
+    this.lastGrid = null;
     this.features.clear();
   }
 }

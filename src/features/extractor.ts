@@ -53,6 +53,12 @@ export interface FeatureExtractor {
    * not normalised (`normalize` 1 or `skipNorm`).
    */
   readonly integerInputToUnitRange?: boolean;
+  /**
+   * The FE gives one vector per `patchSize` patch (the reference's `gives_patched_features`:
+   * the ViTs). Its single layer has stride `patchSize`; engines then classify per cell and
+   * unpatch the probabilities (src/engine/patched.ts), and only `fe_scalings [1]` is allowed.
+   */
+  readonly patchedOutput?: boolean;
 
   /** The FE's parameter defaults, overlaid on the Convpaint defaults by `getFeDefaults()`. */
   defaultParams(): FeParamDefaults;

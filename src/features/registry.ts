@@ -1,7 +1,7 @@
 /**
  * Feature extractors by registry name. Each extractor module exports an `ExtractorEntry` (the
  * contract in extractor.ts);
- * `BUILTIN` below lists them. Names the reference has but this version does not (DINOv2,
+ * `BUILTIN` below lists them. Names the reference has but this version does not (DINOv3,
  * Cellpose, …) are known, so asking for them gives a clear "not available" error instead of
  * "not found".
  */
@@ -14,7 +14,6 @@ export const UNAVAILABLE_EXTRACTORS: readonly string[] = [
   'efficient_netb0',
   'convnext',
   'cellpose_backbone',
-  'dinov2_small-reg',
   'dinov3_small-plus',
   'dinov2_small-reg_jafar',
   'dinov3_small-plus_jafar',
@@ -22,10 +21,12 @@ export const UNAVAILABLE_EXTRACTORS: readonly string[] = [
   'combo_dino_gauss',
   'combo_dino_ilastik',
   // legacy names (≤ v1.1.0)
-  'dinov2_vits14_reg',
   'dino_jafar_small',
   'vit_small_patch14_reg4_dinov2',
 ];
+
+/** The reference's older names of extractors we have (≤ v1.1.0), read as today's. */
+export const LEGACY_EXTRACTOR_NAMES: Readonly<Record<string, string>> = { dinov2_vits14_reg: 'dinov2_small-reg' };
 
 let registry: Map<string, ExtractorEntry> | null = null;
 
@@ -48,7 +49,7 @@ export function extractorNames(): string[] {
 
 /** The registry entry of an extractor name; unknown names, and the reference's names this version lacks, are a `ValueError` saying which. */
 export function getExtractorEntry(name: string): ExtractorEntry {
-  const entry = entries().get(name);
+  const entry = entries().get(LEGACY_EXTRACTOR_NAMES[name] ?? name);
   if (entry) return entry;
   if (UNAVAILABLE_EXTRACTORS.includes(name)) {
     throw new ValueError(

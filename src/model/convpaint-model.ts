@@ -32,6 +32,8 @@ import type { ParamKey, ParamValues } from './param.js';
 import { paramToYaml } from './param-yaml.js';
 import { feDefaults, prepareSettings, pyramidOptions, settingsOf } from './settings.js';
 import type { Settings } from './settings.js';
+import type { ChannelMode } from '../core/channel-mode.js';
+import type { PyramidOptions } from '../features/plan.js';
 import { annotatedRows, fitClassifier, rememberedRows, trainerPlace } from './training.js';
 import type { RowSource } from './training.js';
 import type {
@@ -281,7 +283,7 @@ export class ConvpaintModel {
     }
     const settings = settingsOf(this.param);
     const input = this.prepare(image, options, settings);
-    const pyramid = pyramidOptions(settings, input.channelMode);
+    const pyramid = this.pyramid(settings, input.channelMode);
     const out: FloatImage[] = [];
     for (const [i, img] of input.images.entries()) {
       const [c, z, h, w] = img.shape;
@@ -299,7 +301,7 @@ export class ConvpaintModel {
     await this.refreshFe();
     const settings = settingsOf(this.param);
     const input = this.prepare(image, options, settings);
-    const pyramid = pyramidOptions(settings, input.channelMode);
+    const pyramid = this.pyramid(settings, input.channelMode);
     const f = totalFeatures(this.fe, input.images[0].shape[0], pyramid);
     if (f !== this.numFeatures) {
       throw new ValueError(`Extracted features (${f}) have a different length than the classifier expects (${this.numFeatures}): the image's channels or the extractor settings differ from training.`);
@@ -396,6 +398,20 @@ export class ConvpaintModel {
     return this.model;
   }
 
+  /**
+   * The pyramid for extraction. Patched extractors (DINOv2) enforce `fe_scalings [1]` as the
+   * reference does: in the copy used for extraction only (with a warning), the stored Param keeps
+   * what the user set.
+   */
+  private pyramid(settings: Settings, channelMode: ChannelMode): PyramidOptions {
+    const pyramid = pyramidOptions(settings, channelMode);
+    if (this.fe.patchedOutput && (pyramid.scalings.length !== 1 || pyramid.scalings[0] !== 1)) {
+      this.warn(`${this.fe.name} works at a single scale: fe_scalings [${pyramid.scalings.join(', ')}] is used as [1].`);
+      return { ...pyramid, scalings: [1] };
+    }
+    return pyramid;
+  }
+
   private warn(message: string): void {
     warnTo(this.options, message);
   }
@@ -429,7 +445,7 @@ export class ConvpaintModel {
     const warnings: string[] = [];
     const labels = prepareLabels(annotations, input, settings.imageDownsample, warnings);
     warnings.forEach((w) => this.warn(w));
-    const pyramid = pyramidOptions(settings, input.channelMode);
+    const pyramid = this.pyramid(settings, input.channelMode);
     const nFeatures = totalFeatures(this.fe, input.images[0].shape[0], pyramid);
     return { src: { engine: this.engine, fe: this.fe, images: input.images, labels, pyramid, settings, nFeatures, progress: this.progress(stage) }, input };
   }

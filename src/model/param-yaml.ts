@@ -8,6 +8,7 @@
  */
 import yaml from 'js-yaml';
 import { ValueError } from '../errors.js';
+import { LEGACY_EXTRACTOR_NAMES } from '../features/registry.js';
 import { Param, PARAM_KEYS } from './param.js';
 import type { ParamKey } from './param.js';
 
@@ -70,6 +71,8 @@ export function paramFromYaml(text: string, source = 'YAML'): Param {
     delete entries.multi_channel_img;
     if (entries.channel_mode === undefined || entries.channel_mode === null) entries.channel_mode = legacy ? 'multi' : 'single';
   }
+  // The reference's FE names before v1.1.0 (REFERENCE.md §3.2) read as today's.
+  if (typeof entries.fe_name === 'string' && entries.fe_name in LEGACY_EXTRACTOR_NAMES) entries.fe_name = LEGACY_EXTRACTOR_NAMES[entries.fe_name];
   const unknown = Object.keys(entries).filter((k) => !(PARAM_KEYS as readonly string[]).includes(k));
   if (unknown.length > 0) {
     throw new ValueError(`${source} has unknown parameter key(s): ${unknown.join(', ')} (allowed: ${PARAM_KEYS.join(', ')})`);

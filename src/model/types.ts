@@ -9,7 +9,7 @@ import type { Param, ParamValues } from './param.js';
 
 /** Where a model comes from: exactly one of these (none → the default model, `vgg`). */
 export interface ModelSource {
-  /** A standard model: `vgg`, `vgg-m`, `vgg-l`, `gaussian`, `ilastik` (REFERENCE.md §2.3). */
+  /** A standard model: `vgg`, `vgg-m`, `vgg-l`, `gaussian`, `ilastik`, `dinov2` (REFERENCE.md §2.3). */
   alias?: string;
   /** A `.yml` parameter file, a `.safetensors` model bundle (Node), or a `.pkl` (refused). */
   modelPath?: string;

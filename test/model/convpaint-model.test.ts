@@ -55,7 +55,7 @@ describe('creation', () => {
     expect(l.getParam('fe_scalings')).toEqual([1, 2, 4, 8]);
     [s, v, l].forEach((m) => m.dispose());
     await expect(ConvpaintModel.create({ alias: 'nope' }, CPU)).rejects.toThrow(/Alias "nope" not found/);
-    await expect(ConvpaintModel.create({ alias: 'dinov2' }, CPU)).rejects.toThrow(/not available in this version/);
+    await expect(ConvpaintModel.create({ alias: 'dinov3' }, CPU)).rejects.toThrow(/not available in this version/);
     await expect(ConvpaintModel.create({ feName: 'cellpose_backbone' }, CPU)).rejects.toThrow(/not available in this version/);
     await expect(ConvpaintModel.create({ feName: 'resnet' }, CPU)).rejects.toThrow(/not found/);
   });
