@@ -20,8 +20,9 @@
 //   the head: 48 loaded floats per 128 multiply-adds), the row softmax in place (maximum
 //   subtracted first), then probs·v as shaders/linear.wgsl's block (8 queries × one vec4 of v
 //   per invocation). On lavapipe every per-invocation load is what costs — inside a loop even
-//   workgroup-uniform addresses seem to be loaded per lane (see shaders/linear.wgsl) — and the online form loads 128 floats per
-//   key for 128 multiply-adds per query; at N 1374, 6 heads: online 2.06 s, chunked ~0.6 s.
+//   workgroup-uniform addresses seem to be loaded per lane (see shaders/linear.wgsl) — and the
+//   online form loads 128 floats per key for 128 multiply-adds per query; at N 1374, 6 heads:
+//   online 2.06 s, chunked ~0.65 s.
 // Bindings: 0 params (uniform), 1 qkv (read), 2 out (read_write), 3 probs (read_write; chunked).
 // Dispatch: attention: (ceil(N / WG), heads, 1), workgroup (WG, 1, 1);
 //   attention_scores: (ceil(N / (4·WG)), ceil(chunk / SCORE_ROWS), heads);
