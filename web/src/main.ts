@@ -8,7 +8,7 @@
  * ?limit-mib=N (pretend the GPU's binding limit is N MiB, to see tiling on a small image).
  */
 import { encode as encodePng } from 'fast-png';
-import { classAreas, saveWeightsBytes } from 'convpaint-webgpu';
+import { DINOV2_WEIGHTS_KEY, classAreas, hasWeightsBytes, saveWeightsBytes, weightsNetworkOf } from 'convpaint-webgpu';
 // The repository's one copy of the sample (sample/ at its root), emitted by Vite as an asset.
 import SAMPLE_IMAGE_URL from '../../sample/0000_img.png?url';
 import { Painter } from './canvas/painter';
@@ -110,9 +110,10 @@ async function configureModel(): Promise<void> {
 }
 
 function askForWeights(message: string): void {
-  $('weights-row').hidden = false;
-  status.message('weights', 'warn', `${message} Use “VGG16 weights…” in the Model section, or choose ilastik / gaussian features (no download).`);
-  status.error('Waiting for the VGG16 weights.');
+  const dinov2 = /DINOv2/.test(message);
+  if (!dinov2) $('weights-row').hidden = false;
+  status.message('weights', 'warn', `${message} Use “${dinov2 ? 'DINOv2' : 'VGG16'} weights…” in the Model section, or choose ilastik / gaussian features (no download).`);
+  status.error(`Waiting for the ${dinov2 ? 'DINOv2' : 'VGG16'} weights.`);
 }
 
 function showModelLine(): void {
@@ -476,15 +477,50 @@ panel.onClassifier = (settings) => {
     .catch(showError);
 };
 
+/**
+ * Stores a weights file the user picked under its network's key, told by its tensors, so a
+ * DINOv2 file given to the VGG16 button (or the reverse) still lands where it belongs; a file
+ * of neither kind is refused here with a message. Returns the network, or null.
+ */
+async function storeWeights(file: File): Promise<'vgg16' | 'dinov2' | null> {
+  status.busy(`Storing ${file.name} in this browser…`);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const network = weightsNetworkOf(bytes);
+  if (network === null) {
+    status.error(`${file.name} holds neither VGG16 nor DINOv2 weights (a converted .safetensors from \`convpaint weights convert\` is needed).`);
+    return null;
+  }
+  await saveWeightsBytes(bytes, network === 'dinov2' ? DINOV2_WEIGHTS_KEY : undefined);
+  if (network === 'dinov2') showDinov2(true);
+  return network;
+}
+
+/** Offers the dinov2 features in the panel once their weights are stored. */
+function showDinov2(available: boolean): void {
+  $('dinov2-hint').textContent = available ? 'stored in this browser: choose “DINOv2” as features' : $('dinov2-hint').textContent;
+  if (panel.setDinov2Available(available)) void configureModel().catch(showError);
+}
+
 on('weights-file', 'change', async (e) => {
   const input = e.target as HTMLInputElement;
   const file = input.files?.[0];
   input.value = '';
   if (!file) return;
-  status.busy(`Storing ${file.name} in this browser…`);
-  await saveWeightsBytes(new Uint8Array(await file.arrayBuffer()));
-  await configureModel();
+  if ((await storeWeights(file)) !== null) await configureModel();
 });
+
+on('dinov2-file', 'change', async (e) => {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (!file) return;
+  if ((await storeWeights(file)) === 'dinov2') {
+    panel.select('dinov2');
+    await configureModel();
+  }
+});
+
+hasWeightsBytes(DINOV2_WEIGHTS_KEY).then(showDinov2, () => undefined);
 
 on('dl-seg', 'click', () => {
   const labels = overlay.data?.labels;

@@ -15,6 +15,7 @@ import {
   WeightsNotFoundError,
   aliasParam,
   loadWeightsBytes,
+  DINOV2_WEIGHTS_KEY,
   paramFromYaml,
   readBundle,
 } from 'convpaint-webgpu';
@@ -41,7 +42,7 @@ let runningAbort: AbortController | null = null;
 /** Generation of the job that is running, for progress messages. */
 let runningGen = 0;
 
-/** The user must pick VGG16 weights first (the page keeps them in IndexedDB). */
+/** The user must pick the VGG16 or DINOv2 weights first (the page keeps them in IndexedDB). */
 class NeedWeightsError extends Error {
   override name = 'NeedWeights';
 }
@@ -166,6 +167,11 @@ function modelOptions(weights?: Uint8Array) {
 }
 
 async function weightsFor(param: Param): Promise<Uint8Array | undefined> {
+  if (param.fe_name === 'dinov2_small-reg') {
+    const bytes = await loadWeightsBytes(DINOV2_WEIGHTS_KEY);
+    if (!bytes) throw new NeedWeightsError('The DINOv2 extractor needs its weights: choose the DINOv2 weights file once; this browser keeps it.');
+    return bytes;
+  }
   if (param.fe_name !== 'vgg16') return undefined;
   const bytes = await loadWeightsBytes();
   if (!bytes) throw new NeedWeightsError('The VGG16 extractor needs its ImageNet weights: choose the weights file once; this browser keeps it.');

@@ -1,5 +1,6 @@
 /**
- * Model settings: feature extractor (an alias), VGG layers, pyramid scalings, classifier (GBDT —
+ * Model settings: feature extractor (an alias; dinov2 once its weights are here), VGG layers,
+ * pyramid scalings, classifier (GBDT —
  * the reference's CatBoost — or random forest) with iterations, depth and learning rate.
  * Changing the features needs a new model (every scribble is extracted again); changing only the
  * classifier refits on the remembered rows.
@@ -14,6 +15,9 @@ const ALIASES: Array<{ alias: string; label: string }> = [
   { alias: 'vgg-m', label: 'VGG16, 3 layers (needs weights)' },
   { alias: 'vgg-l', label: 'VGG16, 5 layers (needs weights)' },
 ];
+
+/** Offered once the DINOv2 weights are in this browser (`setDinov2Available`). */
+const DINOV2_OPTION = { alias: 'dinov2', label: 'DINOv2 ViT-S/14 (384 per 14×14 patch)' };
 
 export const DEFAULT_ALIAS = 'ilastik';
 
@@ -30,8 +34,11 @@ export class ModelPanel {
   private readonly depth: HTMLInputElement;
   private readonly lr: HTMLInputElement;
   private readonly vggKeys: string[];
+  /** The alias asked for in the URL, kept until its option exists (dinov2 appears later). */
+  private wanted: string;
 
   constructor(root: HTMLElement, initialAlias = DEFAULT_ALIAS) {
+    this.wanted = initialAlias;
     const q = <T extends HTMLElement>(sel: string) => root.querySelector(sel) as T;
     this.fe = q('#fe');
     this.layersBox = q('#layers');
@@ -56,6 +63,7 @@ export class ModelPanel {
     this.fe.value = ALIASES.some((a) => a.alias === initialAlias) ? initialAlias : DEFAULT_ALIAS;
     this.applyAliasDefaults();
     this.fe.addEventListener('change', () => {
+      this.wanted = this.fe.value;
       this.applyAliasDefaults();
       this.featuresChanged();
     });
@@ -77,9 +85,33 @@ export class ModelPanel {
     };
   }
 
+  /**
+   * Offers (or withdraws) the dinov2 features: only when their weights are in this browser. The
+   * option is selected when the URL asked for it. Returns whether the selection changed.
+   */
+  setDinov2Available(available: boolean): boolean {
+    const existing = [...this.fe.options].find((o) => o.value === DINOV2_OPTION.alias);
+    if (available && !existing) this.fe.append(new Option(DINOV2_OPTION.label, DINOV2_OPTION.alias));
+    if (!available && existing) existing.remove();
+    if (available && this.wanted === DINOV2_OPTION.alias && this.fe.value !== DINOV2_OPTION.alias) {
+      this.select(DINOV2_OPTION.alias);
+      return true;
+    }
+    return false;
+  }
+
+  /** Selects an offered alias with its defaults (as if the user had chosen it). */
+  select(alias: string): void {
+    this.wanted = alias;
+    this.fe.value = alias;
+    this.applyAliasDefaults();
+  }
+
   /** Reflects a loaded model's parameters in the controls. */
   showModel(info: ModelInfo): void {
-    const alias = info.feName === 'gaussian_features' ? 'gaussian' : info.feName === 'ilastik_2d' ? 'ilastik' : 'vgg';
+    const byFe: Record<string, string> = { gaussian_features: 'gaussian', ilastik_2d: 'ilastik', 'dinov2_small-reg': 'dinov2' };
+    const alias = byFe[info.feName] ?? 'vgg';
+    if (alias === 'dinov2') this.setDinov2Available(true);
     this.fe.value = alias;
     this.showLayers();
     for (const box of this.layersBox.querySelectorAll<HTMLInputElement>('input')) box.checked = (info.layers ?? []).includes(box.value);
@@ -107,6 +139,8 @@ export class ModelPanel {
   private showLayers(): void {
     this.layersBox.hidden = !this.isVgg();
     this.layersLabel.hidden = this.layersBox.hidden;
+    // DINOv2 works at one scale (the reference enforces fe_scalings [1]).
+    this.scalings.disabled = this.fe.value === DINOV2_OPTION.alias;
   }
 
   private featuresChanged(): void {
