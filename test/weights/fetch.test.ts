@@ -186,6 +186,16 @@ describe('convpaint weights (CLI, child process)', () => {
     expect(where.stdout.trim()).toBe(join(dir, IMAGENET_WEIGHTS_FILE));
   });
 
+  it('path and fetch take a network: dinov2 reports where its weights go; an unknown network is refused', async () => {
+    const dir = freshHome();
+    await expect(cli(['path', 'dinov2'], { CONVPAINT_HOME: dir })).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(`${join(dir, DINOV2_WEIGHTS_FILE)} (not installed: run \`convpaint weights fetch dinov2\`)`),
+    });
+    await expect(cli(['fetch', 'resnet'], { CONVPAINT_HOME: dir })).rejects.toMatchObject({ stderr: expect.stringMatching(/unknown network "resnet": choose vgg16 or dinov2/) });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('a bad checkpoint fails with exit code 1 and a typed message', async () => {
     const dir = freshHome();
     writeFileSync(join(dir, 'bad.pth'), 'not a checkpoint');
