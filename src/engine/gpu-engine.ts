@@ -31,7 +31,8 @@ import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
 import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import { autoBlockSize, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
-import { isPatched, patchedFeatureImage, patchedPrediction, patchedTrainingRows, patchGrid } from './patched.js';
+import { gridKey, isPatched, patchedFeatureImage, patchedPrediction, patchedTrainingRows, patchGrid, planeMajorGrid } from './patched.js';
+import { comboPyramids } from '../features/plan.js';
 import type { PatchGrid, PatchedPass } from './patched.js';
 import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
 
@@ -113,7 +114,8 @@ export class GpuEngine implements Engine {
     const { tile } = job;
     const tileData = cutPaddedTile(image, g.pads, job.z, tile);
     const input = batch.upload(tileData, [image.shape[0], 1, tile.y1 - tile.y0, tile.x1 - tile.x0], `tile z${job.z} y${job.kept.y0} x${job.kept.x0}`);
-    const feats = extractPyramidGpu(batch, fe, input, pyramid, job.window);
+    const global = fe.combo ? { grid: this.global!.tensor, features: this.global!.features, paddedH: g.paddedH, paddedW: g.paddedW, tileY0: tile.y0, tileX0: tile.x0, z: job.z } : undefined;
+    const feats = extractPyramidGpu(batch, fe, input, pyramid, job.window, global);
     input.dispose();
     if (key !== null && this.features.accepts(feats.byteLength)) {
       this.features.put(key, feats, feats.byteLength);
@@ -155,10 +157,17 @@ export class GpuEngine implements Engine {
   /** The last patch grid (patched extractors), kept while a feature cache is on: strokes on the same image reuse it. */
   private lastGrid: { key: string; grid: PatchGrid } | null = null;
 
-  /** The patch grid of a patched extractor: every plane through the FE whole, one submit per plane, the grid read back. */
-  private async gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink): Promise<PatchGrid> {
+  /** A combo's global grid on the device, for the image the current call works on (`globalFor`). */
+  private global: { key: string | null; tensor: GpuTensor; features: number } | null = null;
+
+  /**
+   * The patch grid of a patched extractor: every plane through the FE whole, one submit per plane,
+   * the grid read back. `geometry`: the padding when it is not the FE's own (a combo's).
+   */
+  private async gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink, geometry?: PaddedGeometry): Promise<PatchGrid> {
     const imageKey = this.imageKey(image);
-    const key = imageKey === null ? null : `${imageKey}|${fe.name}|${JSON.stringify(pyramid)}`;
+    const g = geometry ?? paddedGeometry(fe, pyramid, image.shape[2], image.shape[3]);
+    const key = imageKey === null ? null : gridKey(imageKey, fe, pyramid, g);
     if (key !== null && this.lastGrid?.key === key) return this.lastGrid.grid;
     let done = 0;
     const grid = await patchGrid(fe, image, pyramid, async (passes: PatchedPass[]) => {
@@ -175,15 +184,28 @@ export class GpuEngine implements Engine {
       const out = await Promise.all(reads);
       progress?.('features', ++done, image.shape[1]);
       return out;
-    });
+    }, g);
     this.lastGrid = key === null ? null : { key, grid };
     return grid;
+  }
+
+  /** For a combo: its global part's grid of this image on the device (kept while the image and settings stay). */
+  private async globalFor(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, g: PaddedGeometry, progress?: ProgressSink): Promise<void> {
+    if (!fe.combo) return;
+    const parts = comboPyramids(fe, pyramid);
+    const imageKey = this.imageKey(image);
+    const key = imageKey === null ? null : gridKey(imageKey, fe.combo.global, parts.global, g);
+    if (key !== null && this.global?.key === key) return;
+    const grid = await this.gridOf(fe.combo.global, image, parts.global, progress, g);
+    this.global?.tensor.dispose();
+    this.global = { key, tensor: this.ctx.upload(planeMajorGrid(grid), [grid.planes * grid.features, grid.hp, grid.wp], `${fe.name}/global grid`), features: grid.features };
   }
 
   async trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows> {
     if (isPatched(fe)) return patchedTrainingRows(await this.gridOf(fe, image, pyramid, progress), labels);
     const [c, , h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
+    await this.globalFor(fe, image, pyramid, g, progress);
     const nFeatures = totalFeatures(fe, c, pyramid);
     const imageKey = this.imageKey(image);
     // With a feature cache, train on the prediction grid's tiles when they are cached or the
@@ -218,6 +240,7 @@ export class GpuEngine implements Engine {
     if (isPatched(fe)) return patchedPrediction(await this.gridOf(fe, image, pyramid, progress), model, options);
     const [c, z, h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
+    await this.globalFor(fe, image, pyramid, g, progress);
     const k = model.classes.length;
     const forest = this.forestFor(model);
     const [oh, ow] = options.outputSize ?? [h, w];
@@ -308,6 +331,7 @@ export class GpuEngine implements Engine {
     if (isPatched(fe)) return patchedFeatureImage(await this.gridOf(fe, image, pyramid, progress));
     const [c, z, h, w] = image.shape;
     const g = paddedGeometry(fe, pyramid, h, w);
+    await this.globalFor(fe, image, pyramid, g, progress);
     const f = totalFeatures(fe, c, pyramid);
     const out = hostArray(Float32Array, f * z * h * w, 'the feature image');
     const jobs = predictionTiles(g, z, this.blockFor(fe, c, pyramid, g, tileImage));
@@ -326,6 +350,8 @@ export class GpuEngine implements Engine {
     this.forestCache?.gpu.dispose();
     this.forestCache = null;
     this.lastGrid = null;
+    this.global?.tensor.dispose();
+    this.global = null;
     this.features.clear();
   }
 }

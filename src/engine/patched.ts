@@ -59,11 +59,15 @@ function checkPyramid(fe: FeatureExtractor, pyramid: PyramidOptions): void {
   }
 }
 
-/** The patch grid of a whole prepared image, every plane through the extractor whole. */
-export async function patchGrid(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, run: PatchGridSource): Promise<PatchGrid> {
+/**
+ * The patch grid of a whole prepared image, every plane through the extractor whole, padded as
+ * `geometry` says (default: the extractor's own padding; a combo pads for both its parts).
+ */
+export async function patchGrid(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, run: PatchGridSource, geometry?: PaddedGeometry): Promise<PatchGrid> {
   checkPyramid(fe, pyramid);
   const [c, z, h, w] = image.shape;
-  const g = paddedGeometry(fe, pyramid, h, w);
+  const g = geometry ?? paddedGeometry(fe, pyramid, h, w);
+  if (g.paddedH % fe.patchSize !== 0 || g.paddedW % fe.patchSize !== 0) throw new ValueError(`${fe.name}: padded size ${g.paddedH}×${g.paddedW} is not a multiple of its patch size ${fe.patchSize}`);
   const p = fe.patchSize;
   const [hp, wp] = [g.paddedH / p, g.paddedW / p];
   const series = channelSeries(fe, c, pyramid.channelMode);
@@ -88,6 +92,20 @@ export async function patchGrid(fe: FeatureExtractor, image: PreparedImage, pyra
     }
   }
   return { data, features: f, planes: z, hp, wp, patch: p, geometry: g };
+}
+
+/** The grid plane by plane, [Z·F, hp, wp]: the layout a combo's tiles read (`GlobalFeatures`). */
+export function planeMajorGrid(grid: PatchGrid): Float32Array {
+  if (grid.planes === 1) return grid.data;
+  const cells = grid.hp * grid.wp;
+  const out = new Float32Array(grid.data.length);
+  for (let z = 0; z < grid.planes; z++) out.set(planeCells(grid, z), z * grid.features * cells);
+  return out;
+}
+
+/** The cache key of a grid: the image, the extractor, its pyramid and the padding. */
+export function gridKey(imageKey: string, fe: FeatureExtractor, pyramid: PyramidOptions, g: PaddedGeometry): string {
+  return `${imageKey}|${fe.name}|${JSON.stringify(pyramid)}|${g.pads.top},${g.pads.left},${g.paddedH},${g.paddedW}`;
 }
 
 /** The features of one plane's cells, [F, hp·wp] (the forest's planar layout). */

@@ -59,6 +59,11 @@ export interface FeatureExtractor {
    * unpatch the probabilities (src/engine/patched.ts), and only `fe_scalings [1]` is allowed.
    */
   readonly patchedOutput?: boolean;
+  /**
+   * A combination of two extractors (combo.ts): `local` (pixel-wise, tiled as usual) and `global`
+   * (patched, with global context: one grid per image), each run with its own default pyramid.
+   */
+  readonly combo?: { readonly local: FeatureExtractor; readonly global: FeatureExtractor };
 
   /** The FE's parameter defaults, overlaid on the Convpaint defaults by `getFeDefaults()`. */
   defaultParams(): FeParamDefaults;

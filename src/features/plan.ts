@@ -58,7 +58,24 @@ export function keptPerScale(fe: FeatureExtractor, channels: number, opts: Pyram
 }
 
 export function totalFeatures(fe: FeatureExtractor, channels: number, opts: PyramidOptions): number {
+  if (fe.combo) {
+    const parts = comboPyramids(fe, opts);
+    return totalFeatures(fe.combo.local, channels, parts.local) + totalFeatures(fe.combo.global, channels, parts.global);
+  }
   return opts.scalings.length * keptPerScale(fe, channels, opts);
+}
+
+/**
+ * The pyramids of a combo's parts: each its own defaults (scalings, order, min-features), whatever
+ * the combo's parameters say — the reference's `ComboFeatures` does the same — in the image's channel mode.
+ */
+export function comboPyramids(fe: FeatureExtractor, opts: PyramidOptions): { local: PyramidOptions; global: PyramidOptions } {
+  if (!fe.combo) throw new ValueError(`${fe.name} is not a combination of extractors`);
+  const own = (part: FeatureExtractor): PyramidOptions => {
+    const d = part.defaultParams();
+    return { scalings: d.fe_scalings, order: d.fe_order, useMinFeatures: d.fe_use_min_features, channelMode: opts.channelMode };
+  };
+  return { local: own(fe.combo.local), global: own(fe.combo.global) };
 }
 
 export function checkScalings(scalings: readonly number[]): void {

@@ -1,8 +1,9 @@
 /** CPU reference of src/features/pyramid.ts: the same scale pyramid over `Planar` arrays. */
 import type { FeatureExtractor } from './extractor.js';
-import { channelSeries, mapSlots, totalFeatures } from './plan.js';
+import { channelSeries, comboPyramids, mapSlots, totalFeatures } from './plan.js';
 import type { PyramidOptions } from './plan.js';
-import { checkPyramidInput, checkWindow } from './pyramid.js';
+import { checkCombo, checkPyramidInput, checkWindow } from './pyramid.js';
+import type { GlobalFeatures } from './pyramid.js';
 import { blockMeanDownsample } from '../reference/downsample.js';
 import { planar } from '../reference/planar.js';
 import type { Planar } from '../reference/planar.js';
@@ -10,10 +11,11 @@ import { upsampleBilinear, upsampleNearest } from '../reference/resample.js';
 import type { OutputWindow } from '../reference/resample.js';
 
 /** CPU reference of `extractPyramidGpu`: features of every scale, up-sampled back and concatenated, for the output `window` of a padded image (default: all of it). */
-export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions, window?: OutputWindow): Planar {
+export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions, window?: OutputWindow, global?: GlobalFeatures<Planar>): Planar {
   const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
   const win = window ?? { y0: 0, x0: 0, height: h, width: w };
   checkWindow(win, h, w);
+  if (fe.combo) return comboPyramidCpu(fe, image, opts, win, checkCombo(fe, global, z) as GlobalFeatures<Planar>);
   const series = channelSeries(fe, c, opts.channelMode);
   const slots = mapSlots(fe, c, opts);
   const out = planar([totalFeatures(fe, c, opts), z, win.height, win.width]);
@@ -52,5 +54,24 @@ export function extractPyramidCpu(fe: FeatureExtractor, image: Planar, opts: Pyr
       }
     });
   });
+  return out;
+}
+
+/** CPU twin of the combo branch of `extractPyramidGpu`. */
+function comboPyramidCpu(fe: FeatureExtractor, image: Planar, opts: PyramidOptions, win: OutputWindow, global: GlobalFeatures<Planar>): Planar {
+  const z = image.shape[1];
+  const local = extractPyramidCpu(fe.combo!.local, image, comboPyramids(fe, opts).local, win);
+  const f1 = local.shape[0];
+  const plane = win.height * win.width;
+  const out = planar([f1 + global.features, z, win.height, win.width]);
+  out.data.set(local.data);
+  const [, hp, wp] = global.grid.shape;
+  const cells = hp * wp;
+  for (let zi = 0; zi < z; zi++) {
+    const first = (global.z + zi) * global.features;
+    const part = { data: global.grid.data.subarray(first * cells, (first + global.features) * cells), shape: [global.features, hp, wp] };
+    const up = upsampleNearest(part, global.paddedH, global.paddedW, { y0: global.tileY0 + win.y0, x0: global.tileX0 + win.x0, height: win.height, width: win.width });
+    for (let k = 0; k < global.features; k++) out.data.set(up.data.subarray(k * plane, (k + 1) * plane), ((f1 + k) * z + zi) * plane);
+  }
   return out;
 }

@@ -9,14 +9,14 @@
  * tile, a scribble's bounding box): maps are still computed on the whole input — they need the
  * context — but only the window is up-sampled into the stack, which is what bounds memory.
  */
-import { ShapeError } from '../errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import type { GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { copyPlanes } from '../ops/concat.js';
 import { blockMeanDownsample } from '../ops/downsample.js';
 import { resample } from '../ops/resample.js';
 import type { FeatureExtractor } from './extractor.js';
-import { alignment, channelSeries, mapSlots, totalFeatures } from './plan.js';
+import { alignment, channelSeries, comboPyramids, mapSlots, totalFeatures } from './plan.js';
 import type { PyramidOptions } from './plan.js';
 import type { OutputWindow } from '../reference/resample.js';
 
@@ -38,13 +38,38 @@ export function checkWindow(window: OutputWindow, h: number, w: number): void {
 }
 
 /**
- * Features of a padded [C,Z,H,W] image: a new [F,Z,h,w] tensor (F = totalFeatures; h×w the
- * window, by default the whole image).
+ * A combo's global part for one tile (combo.ts): the patch grid of the whole padded image and where
+ * the tile lies in it. The engines compute the grid once per image (src/engine/patched.ts).
  */
-export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions, window?: OutputWindow): GpuTensor {
+export interface GlobalFeatures<Grid> {
+  /** [Z·F, hp, wp]: every plane's F feature grids, plane by plane. */
+  grid: Grid;
+  features: number;
+  /** The whole padded image's size (grid cells × patch size). */
+  paddedH: number;
+  paddedW: number;
+  /** The tile's first row and column in the padded image, and the image plane of its first plane. */
+  tileY0: number;
+  tileX0: number;
+  z: number;
+}
+
+/** Checks a combo's call: the global part's grid is given and covers the tile's planes. */
+export function checkCombo(fe: FeatureExtractor, global: GlobalFeatures<{ shape: readonly number[] }> | undefined, planes: number): GlobalFeatures<{ shape: readonly number[] }> {
+  if (!global) throw new ValueError(`${fe.name}: its global part's patch grid is needed (run combos through a ConvpaintModel or an engine)`);
+  if (global.grid.shape[0] < (global.z + planes) * global.features) throw new ShapeError(`${fe.name}: the global grid holds ${global.grid.shape[0]} planes, fewer than planes ${global.z}…${global.z + planes - 1} need`);
+  return global;
+}
+
+/**
+ * Features of a padded [C,Z,H,W] image: a new [F,Z,h,w] tensor (F = totalFeatures; h×w the
+ * window, by default the whole image). A combo (`fe.combo`) takes its global part from `global`.
+ */
+export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions, window?: OutputWindow, global?: GlobalFeatures<GpuTensor>): GpuTensor {
   const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
   const win = window ?? { y0: 0, x0: 0, height: h, width: w };
   checkWindow(win, h, w);
+  if (fe.combo) return comboPyramidGpu(batch, fe, image, opts, win, checkCombo(fe, global, z) as GlobalFeatures<GpuTensor>);
   const series = channelSeries(fe, c, opts.channelMode);
   const slots = mapSlots(fe, c, opts);
   const out = batch.tensor([totalFeatures(fe, c, opts), z, win.height, win.width], `${fe.name}/features`);
@@ -89,5 +114,25 @@ export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: 
     });
     if (down !== image) down.dispose();
   });
+  return out;
+}
+
+/** A combo's features: the local part's own pyramid, then the global grid's cells under the window (nearest). */
+function comboPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions, win: OutputWindow, global: GlobalFeatures<GpuTensor>): GpuTensor {
+  const z = image.shape[1];
+  const local = extractPyramidGpu(batch, fe.combo!.local, image, comboPyramids(fe, opts).local, win);
+  const f1 = local.shape[0];
+  const plane = win.height * win.width;
+  const out = batch.tensor([f1 + global.features, z, win.height, win.width], `${fe.name}/features`);
+  copyPlanes(batch, local, out, { planes: 1, planeSize: local.size, srcOffset: 0, srcPlaneStride: local.size, dstOffset: 0, dstPlaneStride: local.size });
+  local.dispose();
+  for (let zi = 0; zi < z; zi++) {
+    resample(batch, global.grid, global.paddedH, global.paddedW, 'nearest', {
+      window: { y0: global.tileY0 + win.y0, x0: global.tileX0 + win.x0, height: win.height, width: win.width },
+      source: { first: (global.z + zi) * global.features, planes: global.features },
+      target: { tensor: out, offset: f1 * z * plane + zi * plane, planeStride: z * plane },
+      label: `${fe.name}/global/up`,
+    });
+  }
   return out;
 }

@@ -18,8 +18,6 @@ export const UNAVAILABLE_EXTRACTORS: readonly string[] = [
   'dinov2_small-reg_jafar',
   'dinov3_small-plus_jafar',
   'combo_dino_vgg',
-  'combo_dino_gauss',
-  'combo_dino_ilastik',
   // legacy names (≤ v1.1.0)
   'dino_jafar_small',
   'vit_small_patch14_reg4_dinov2',

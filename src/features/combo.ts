@@ -1,0 +1,97 @@
+/**
+ * Combination extractors (`combo_dino_gauss`, `combo_dino_ilastik`): a pixel-wise filter bank and
+ * DINOv2, features concatenated — the filter bank's first, then DINOv2's 384 (REFERENCE.md §3.7).
+ * As in the reference, each part runs its own pyramid with its own default parameters on the
+ * combo's padded image (padding max of the parts', alignment lcm of their patch sizes: 14), DINOv2's
+ * patch features are brought to pixels with nearest (its `fe_order` 0), the combo itself is not
+ * patched (classified per pixel), z-scores every image (its norm mode is `default`, so even `rgb`
+ * data are not ImageNet-normalised) and has global context (annotation and image tiling off).
+ *
+ * How it runs here: the filter bank is local, so the engines tile it as usual; DINOv2's patch grid
+ * of the whole padded image is computed once per image (src/engine/patched.ts) and each tile's
+ * window is filled from it (`GlobalFeatures` in pyramid.ts). The result equals the reference's
+ * whole-image concatenation.
+ *
+ * `combo_dino_vgg` is not available yet: the VGG part's scale pyramid ([1, 2, 4]) on an image
+ * padded to multiples of 14 needs the reference's pad-before-downsample and non-integer
+ * nearest resize, which the tiled pyramid does not do.
+ */
+import { ValueError } from '../errors.js';
+import { createDinov2 } from './dinov2.js';
+import type { ExtractorEntry, ExtractorOptions, FeatureExtractor, FeParamDefaults } from './extractor.js';
+import { gaussianFeaturesEntry } from './gaussian.js';
+import { ilastikEntry } from './ilastik.js';
+import { lcm } from './plan.js';
+
+const PARTS = {
+  combo_dino_gauss: { local: gaussianFeaturesEntry, description: 'Combining a Gaussian filter with DINOv2.' },
+  combo_dino_ilastik: { local: ilastikEntry, description: 'Combining ilastik filters with DINOv2.' },
+} as const;
+
+export type ComboName = keyof typeof PARTS;
+
+function comboDefaults(name: string): FeParamDefaults {
+  return { fe_name: name, fe_layers: null, fe_scalings: [1], fe_order: 0, fe_use_min_features: false, tile_annotations: false, tile_image: false };
+}
+
+export class ComboExtractor implements FeatureExtractor {
+  readonly description: string;
+  readonly inputChannels: readonly number[];
+  readonly rgbInput = false;
+  readonly normMode = 'default' as const;
+  readonly padding: number;
+  readonly patchSize: number;
+  /** The local part's layers: what a tile's pass holds in memory (the global part comes from its grid). */
+  readonly featuresPerLayer: readonly number[];
+  readonly layerStrides: readonly number[];
+  readonly layerKeys = null;
+  readonly hasGlobalContext = true;
+  readonly combo: { local: FeatureExtractor; global: FeatureExtractor };
+
+  constructor(readonly name: string, description: string, local: FeatureExtractor, global: FeatureExtractor) {
+    this.description = description;
+    this.combo = { local, global };
+    this.inputChannels = local.inputChannels;
+    this.padding = Math.max(local.padding, global.padding);
+    this.patchSize = lcm([local.patchSize, global.patchSize]);
+    this.featuresPerLayer = local.featuresPerLayer;
+    this.layerStrides = local.layerStrides;
+  }
+
+  defaultParams(): FeParamDefaults {
+    return comboDefaults(this.name);
+  }
+
+  /** A combo has no single-scale pass: its parts run their own pyramids (extractPyramidGpu/Cpu). */
+  extractGpu(): never {
+    throw new ValueError(`${this.name} combines two extractors, each with its own pyramid: run it through extractPyramidGpu or a ConvpaintModel`);
+  }
+
+  extractCpu(): never {
+    throw new ValueError(`${this.name} combines two extractors, each with its own pyramid: run it through extractPyramidCpu or a ConvpaintModel`);
+  }
+
+  dispose(): void {
+    this.combo.local.dispose();
+    this.combo.global.dispose();
+  }
+}
+
+
+function comboEntry(name: ComboName): ExtractorEntry {
+  const spec = PARTS[name];
+  return {
+    name,
+    description: spec.description,
+    layerKeys: null,
+    defaultParams: () => comboDefaults(name),
+    async create(options: ExtractorOptions = {}): Promise<ComboExtractor> {
+      if (options.layers && options.layers.length > 0) throw new ValueError(`${name} has no selectable layers, got fe_layers [${options.layers.join(', ')}]`);
+      const global = await createDinov2({ weights: options.weights });
+      return new ComboExtractor(name, spec.description, await spec.local.create({}), global);
+    },
+  };
+}
+
+export const comboDinoGaussEntry = comboEntry('combo_dino_gauss');
+export const comboDinoIlastikEntry = comboEntry('combo_dino_ilastik');

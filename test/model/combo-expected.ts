@@ -1,0 +1,48 @@
+/**
+ * What a DINOv2 combo's features must be, built from independently tested pieces rather than the
+ * combo code: the filter bank's own feature image (its padding covers its reach, so the combo's
+ * larger padding changes nothing inside the image), then DINOv2's patch tokens of the combo-padded
+ * image (reflect padding of the z-scored image to the combo's geometry, grey copied ×3, the CPU
+ * backbone) repeated over each 14×14 patch (nearest), cropped to the image.
+ */
+import { ConvpaintModel } from '../../src/model/convpaint-model.js';
+import type { FloatImage } from '../../src/model/convpaint-model.js';
+import { dinov2PatchTokensCpu } from '../../src/features/dinov2-backbone-cpu.js';
+import { overallPaddings } from '../../src/features/padding.js';
+import { reflectPad } from '../../src/reference/pad.js';
+import { dinov2TestWeights } from '../features/dinov2-golden.js';
+
+/** z-score of a grey image as the reference's normalize=2 does it (population std, float64). */
+function zscore(data: ArrayLike<number>): Float32Array {
+  let mean = 0;
+  for (let i = 0; i < data.length; i++) mean += data[i];
+  mean /= data.length;
+  let sq = 0;
+  for (let i = 0; i < data.length; i++) sq += (data[i] - mean) ** 2;
+  const std = Math.max(Math.sqrt(sq / data.length), 1e-6);
+  return Float32Array.from(data, (v) => (v - mean) / std);
+}
+
+export async function expectedComboFeatures(localAlias: 'gaussian' | 'ilastik', localPadding: number, image: { data: Uint8Array; shape: [number, number] }): Promise<Float32Array> {
+  const [h, w] = image.shape;
+  const local = await ConvpaintModel.create({ alias: localAlias }, { device: 'cpu' });
+  const lf = (await local.getFeatureImage(image)) as FloatImage;
+  local.dispose();
+  const pads = overallPaddings(localPadding, 14, [1], h, w);
+  const padded = reflectPad({ data: zscore(image.data), shape: [1, 1, h, w] }, pads);
+  const [hp, wp] = [padded.shape[2], padded.shape[3]];
+  const rgb = new Float32Array(3 * hp * wp);
+  for (let c = 0; c < 3; c++) rgb.set(padded.data, c * hp * wp);
+  const tokens = dinov2PatchTokensCpu(dinov2TestWeights(), { data: rgb, shape: [1, 3, hp, wp] });
+  const [gh, gw] = tokens.shape.slice(2);
+  const f1 = lf.shape[0];
+  const out = new Float32Array((f1 + 384) * h * w);
+  out.set(lf.data);
+  for (let k = 0; k < 384; k++) {
+    for (let y = 0; y < h; y++) {
+      const cy = Math.floor((y + pads.top) / 14);
+      for (let x = 0; x < w; x++) out[((f1 + k) * h + y) * w + x] = tokens.data[(k * gh + cy) * gw + Math.floor((x + pads.left) / 14)];
+    }
+  }
+  return out;
+}
