@@ -46,3 +46,18 @@ export async function expectedComboFeatures(localAlias: 'gaussian' | 'ilastik', 
   }
   return out;
 }
+
+/** A small grey test image with structure on both halves. */
+export function comboImage(h: number, w: number): { data: Uint8Array; shape: [number, number] } {
+  const data = new Uint8Array(h * w);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = Math.round(127 + 100 * Math.sin(x / 5) * Math.cos(y / 7) + (x > w / 2 ? 20 : 0));
+  return { data, shape: [h, w] };
+}
+
+/** Two horizontal strokes, one class on each half. */
+export function comboScribbles(h: number, w: number): { data: Uint8Array; shape: [number, number] } {
+  const data = new Uint8Array(h * w);
+  for (let x = 3; x < w / 2 - 3; x++) data[5 * w + x] = 1;
+  for (let x = w / 2 + 3; x < w - 3; x++) data[(h - 6) * w + x] = 2;
+  return { data, shape: [h, w] };
+}

@@ -11,7 +11,7 @@ import { DINOV2_TEST_WEIGHTS } from '../features/dinov2-golden.js';
 import { useGpu } from '../helpers/gpu.js';
 import { agreement } from '../helpers/synthetic.js';
 import { expectClose } from '../helpers/tolerance.js';
-import { comboImage, comboScribbles } from './combo.test.js';
+import { comboImage, comboScribbles } from './combo-expected.js';
 
 const gpu = useGpu();
 

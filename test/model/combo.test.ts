@@ -10,22 +10,9 @@ import type { FloatImage, LabelImage } from '../../src/model/convpaint-model.js'
 import { GAUSSIAN_FE_PADDING } from '../../src/features/gaussian.js';
 import { DINOV2_TEST_WEIGHTS } from '../features/dinov2-golden.js';
 import { expectClose } from '../helpers/tolerance.js';
-import { expectedComboFeatures } from './combo-expected.js';
+import { comboImage, comboScribbles, expectedComboFeatures } from './combo-expected.js';
 
 const CPU = { device: 'cpu' as const, weights: DINOV2_TEST_WEIGHTS };
-
-export function comboImage(h: number, w: number): { data: Uint8Array; shape: [number, number] } {
-  const data = new Uint8Array(h * w);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = Math.round(127 + 100 * Math.sin(x / 5) * Math.cos(y / 7) + (x > w / 2 ? 20 : 0));
-  return { data, shape: [h, w] };
-}
-
-export function comboScribbles(h: number, w: number): { data: Uint8Array; shape: [number, number] } {
-  const data = new Uint8Array(h * w);
-  for (let x = 3; x < w / 2 - 3; x++) data[5 * w + x] = 1;
-  for (let x = w / 2 + 3; x < w - 3; x++) data[(h - 6) * w + x] = 2;
-  return { data, shape: [h, w] };
-}
 
 describe('DINOv2 combos on the CPU engine', () => {
   it('have the reference parameters: one scale, no tiling, the combo name', async () => {
