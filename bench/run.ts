@@ -6,7 +6,7 @@
  * Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [options])
  *   --quick            sizes 512² and 1024², up to 3 runs, 15 s per stage and size (< 5 min on 2 cores)
  *   --sizes=512,1024   image sides (default 512,1024,2048,4096; quick 512,1024)
- *   --stages=a,b       any of: ceilings, prepare, gaussian, ilastik, vgg, vgg-m, vgg-l, gbdt, rf,
+ *   --stages=a,b       any of: ceilings, prepare, gaussian, ilastik, vgg, vgg-m, vgg-l, dinov2, gbdt, rf,
  *                      predict, e2e, stroke (default all)
  *   --runs=N           runs per measurement (default 5; quick 3)
  *   --budget=S         seconds per stage and size (default 240; quick 15); --e2e-budget=S likewise
@@ -34,9 +34,10 @@ import { composeCpuPath, endToEndStage } from './stages/end-to-end.js';
 import type { CpuPerPixel, EndToEnd } from './stages/end-to-end.js';
 import { EXTRACTOR_ALIASES, extractorStage, prepareStage } from './stages/features.js';
 import { strokeStage } from './stages/stroke.js';
+import { dinov2Stage } from './stages/dinov2.js';
 import type { StrokeResult } from './stages/stroke.js';
 
-const ALL_STAGES = ['ceilings', 'prepare', ...EXTRACTOR_ALIASES, 'gbdt', 'rf', 'predict', 'e2e', 'stroke'];
+const ALL_STAGES = ['ceilings', 'prepare', ...EXTRACTOR_ALIASES, 'dinov2', 'gbdt', 'rf', 'predict', 'e2e', 'stroke'];
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -126,6 +127,11 @@ for (const alias of EXTRACTOR_ALIASES) {
   if (!stages.has(alias)) continue;
   results.push(...(await extractorStage(env, alias, sizes)));
   checkErrors(alias);
+}
+
+if (stages.has('dinov2')) {
+  results.push(...(await dinov2Stage(env, sizes)));
+  checkErrors('dinov2');
 }
 
 const trainSizes = sizes.filter((s) => s <= (quick ? 512 : 2048));

@@ -49,6 +49,13 @@ describe('DINOv2 on the CPU engine', () => {
     }
   });
 
+  it('refuses an image beyond the global-attention limit with a ShapeError naming it', async () => {
+    const m = await ConvpaintModel.create({ alias: 'dinov2' }, CPU);
+    const side = 129 * 14;
+    await expect(m.getFeatureImage({ data: new Uint8Array(side * side), shape: [side, side] })).rejects.toThrow(/16641 patches, more than the 16384 .*image_downsample/);
+    m.dispose();
+  });
+
   it('gives the reference feature images (grey and RGB)', async () => {
     await checkFeatureImages({ device: 'cpu' });
   });
