@@ -14,6 +14,7 @@ import { ConvpaintModel } from '../../src/model/convpaint-model.js';
 import type { FloatImage, LabelImage } from '../../src/model/convpaint-model.js';
 import { readImageFile, readLabelsFile } from '../../src/io/image-read.js';
 import { cleanStderr, runCli } from './run-cli.js';
+import { sharedPath } from '../helpers/data.js';
 import type { CliResult } from './run-cli.js';
 import { H, W, png8, scene, writeFixtures } from './fixtures.js';
 import type { Fixtures } from './fixtures.js';
@@ -93,6 +94,21 @@ describe('train and info', () => {
     for (const stage of ['read', 'load', 'train', 'write', 'total']) expect(s.seconds[stage]).toBeGreaterThanOrEqual(0);
     const info = JSON.parse((await runCli(['info', tmp('models/json.safetensors'), '--json'])).stdout);
     expect(info.classifier).toBe('RandomForest');
+  });
+
+  it('dinov2 with --weights: train and segment give the library\'s labels', async () => {
+    const weights = sharedPath('golden/dinov2/dinov2_vits14_reg_test_random.safetensors');
+    const out = tmp('models/dino');
+    expectOk(await runCli(['train', '--alias', 'dinov2', '--weights', weights, '--rf', '--image', fx.grey, '--scribbles', fx.scribbles, '--out', out, ...CPU, '-q']));
+    const info = JSON.parse((await runCli(['info', `${out}.safetensors`, '--json'])).stdout);
+    expect(info.param.fe_name).toBe('dinov2_small-reg');
+    expect(info.num_features).toBe(384);
+    expectOk(await runCli(['segment', '--model', out, '--weights', weights, fx.grey, '--out', tmp('dino-seg'), ...CPU, '-q']));
+    const written = decodePng(readFileSync(join(tmp('dino-seg'), 'scene_segmentation.png')));
+    const m = await ConvpaintModel.create({ modelPath: `${out}.safetensors` }, { device: 'cpu', weights });
+    const expected = (await m.segment(await readImageFile(fx.grey))) as LabelImage;
+    expect(Array.from(written.data)).toEqual(Array.from(expected.data));
+    m.dispose();
   });
 
   it('memory mode: --memory keeps the pixels, --continue adds a second image', async () => {

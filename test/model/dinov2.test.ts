@@ -49,6 +49,31 @@ describe('DINOv2 on the CPU engine', () => {
     }
   });
 
+  it("runs every plane of a stack and every channel in 'multi' mode through the transformer on its own", async () => {
+    const [h, w] = [28, 42];
+    const plane = (k: number) => Uint8Array.from({ length: h * w }, (_, i) => (i * (7 + k) + k * 31) % 251);
+    const stack = new Uint8Array(2 * h * w);
+    stack.set(plane(0));
+    stack.set(plane(1), h * w);
+    const m = await ConvpaintModel.create({ alias: 'dinov2' }, CPU);
+    m.setParam('normalize', 3); // per plane: each plane of the stack is normalised as if alone
+    const single = [0, 1].map(async (k) => (await m.getFeatureImage({ data: plane(k), shape: [h, w] })) as FloatImage);
+    const [a, b] = await Promise.all(single);
+    const z = (await m.getFeatureImage({ data: stack, shape: [2, h, w] })) as FloatImage;
+    expect(z.shape).toEqual([384, 2, h, w]);
+    const n = h * w;
+    for (let f = 0; f < 384; f += 37) {
+      expect(Array.from(z.data.subarray((f * 2) * n, (f * 2 + 1) * n))).toEqual(Array.from(a.data.subarray(f * n, (f + 1) * n)));
+      expect(Array.from(z.data.subarray((f * 2 + 1) * n, (f * 2 + 2) * n))).toEqual(Array.from(b.data.subarray(f * n, (f + 1) * n)));
+    }
+    m.setParam('channel_mode', 'multi', true);
+    const multi = (await m.getFeatureImage({ data: stack, shape: [2, h, w] })) as FloatImage;
+    expect(multi.shape).toEqual([768, h, w]);
+    expect(Array.from(multi.data.subarray(0, 384 * n))).toEqual(Array.from(a.data));
+    expect(Array.from(multi.data.subarray(384 * n))).toEqual(Array.from(b.data));
+    m.dispose();
+  });
+
   it('refuses an image beyond the global-attention limit with a ShapeError naming it', async () => {
     const m = await ConvpaintModel.create({ alias: 'dinov2' }, CPU);
     const side = 129 * 14;
