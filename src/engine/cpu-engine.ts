@@ -20,8 +20,7 @@ import type { PreparedImage } from '../prepare/prepare.js';
 import { predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
 import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import type { TileJob } from './tiling.js';
-import { gridKey, isPatched, patchedFeatureImage, patchedPrediction, patchedTrainingRows, patchGrid, planeMajorGrid } from './patched.js';
-import { comboPyramids } from '../features/plan.js';
+import { isPatched, PatchGrids, patchedFeatureImage, patchedPrediction, patchedTrainingRows } from './patched.js';
 import type { PaddedGeometry } from './tiling.js';
 import type { Planar } from '../reference/planar.js';
 import type { PatchGrid } from './patched.js';
@@ -50,7 +49,7 @@ export class CpuEngine implements Engine {
     const key = imageKey === null ? null : tileKey(imageKey, fe, pyramid, job);
     const cached = key === null ? undefined : this.features.get(key);
     if (cached) return cached;
-    const global = fe.combo ? { grid: this.global!.grid, features: this.global!.features, paddedH: padded.shape[2], paddedW: padded.shape[3], tileY0: job.tile.y0, tileX0: job.tile.x0, z: job.z } : undefined;
+    const global = fe.combo ? { grid: this.global!.value, features: this.global!.features, paddedH: padded.shape[2], paddedW: padded.shape[3], tileY0: job.tile.y0, tileX0: job.tile.x0, z: job.z } : undefined;
     const feats = extractPyramidCpu(fe, cropTile(padded, job.z, job.tile), pyramid, job.window, global).data;
     if (key !== null && this.features.accepts(feats.byteLength)) this.features.put(key, feats, feats.byteLength);
     return feats;
@@ -60,37 +59,21 @@ export class CpuEngine implements Engine {
     return this.features.budgetBytes > 0 ? imageFingerprint(image) : null;
   }
 
-  /** The last patch grid (patched extractors), kept while a feature cache is on. */
-  private lastGrid: { key: string; grid: PatchGrid } | null = null;
+  /** Patch grids of patched extractors and combos' global parts (patched.ts). */
+  private readonly grids = new PatchGrids<Planar>(
+    async (fe, passes) => passes.map((p) => fe.extractCpu({ data: p.input, shape: [...p.shape] }).map((m) => m.data)),
+    (data, shape) => ({ data, shape: [...shape] }),
+  );
 
-  /** A combo's global grid, plane by plane, for the image the current call works on (`globalFor`). */
-  private global: { key: string | null; grid: Planar; features: number } | null = null;
+  /** A combo's global grid for the current call (`PatchGrids.globalFor`), read by `tileFeatures`. */
+  private global: { value: Planar; features: number } | null = null;
 
-  /** The patch grid of a patched extractor, every plane through the CPU reference whole (`geometry`: a combo's padding). */
-  private async gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink, geometry?: PaddedGeometry): Promise<PatchGrid> {
-    const imageKey = this.imageKey(image);
-    const g = geometry ?? paddedGeometry(fe, pyramid, image.shape[2], image.shape[3]);
-    const key = imageKey === null ? null : gridKey(imageKey, fe, pyramid, g);
-    if (key !== null && this.lastGrid?.key === key) return this.lastGrid.grid;
-    let done = 0;
-    const grid = await patchGrid(fe, image, pyramid, async (passes) => {
-      const out = passes.map((p) => fe.extractCpu({ data: p.input, shape: [...p.shape] }).map((m) => m.data));
-      progress?.('features', ++done, image.shape[1]);
-      return out;
-    }, g);
-    this.lastGrid = key === null ? null : { key, grid };
-    return grid;
+  private gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink): Promise<PatchGrid> {
+    return this.grids.grid(fe, image, pyramid, this.imageKey(image), progress);
   }
 
-  /** For a combo: its global part's grid of this image (kept while the image and settings stay). */
   private async globalFor(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, g: PaddedGeometry, progress?: ProgressSink): Promise<void> {
-    if (!fe.combo) return;
-    const parts = comboPyramids(fe, pyramid);
-    const imageKey = this.imageKey(image);
-    const key = imageKey === null ? null : gridKey(imageKey, fe.combo.global, parts.global, g);
-    if (key !== null && this.global?.key === key) return;
-    const grid = await this.gridOf(fe.combo.global, image, parts.global, progress, g);
-    this.global = { key, grid: { data: planeMajorGrid(grid), shape: [grid.planes * grid.features, grid.hp, grid.wp] }, features: grid.features };
+    this.global = await this.grids.globalFor(fe, image, pyramid, g, this.imageKey(image), progress);
   }
 
   async trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows> {
@@ -178,7 +161,7 @@ export class CpuEngine implements Engine {
   }
 
   dispose(): void {
-    this.lastGrid = null;
+    this.grids.clear();
     this.global = null;
     this.features.clear();
   }

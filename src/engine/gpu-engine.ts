@@ -31,9 +31,8 @@ import type { PreparedImage } from '../prepare/prepare.js';
 import { cutPaddedTile } from './tile-cut.js';
 import { FeatureCache, imageFingerprint, tileKey } from './feature-cache.js';
 import { autoBlockSize, predictionTiles, referenceTileBlock, trainingPlan } from './tiling.js';
-import { gridKey, isPatched, patchedFeatureImage, patchedPrediction, patchedTrainingRows, patchGrid, planeMajorGrid } from './patched.js';
-import { comboPyramids } from '../features/plan.js';
-import type { PatchGrid, PatchedPass } from './patched.js';
+import { isPatched, PatchGrids, patchedFeatureImage, patchedPrediction, patchedTrainingRows } from './patched.js';
+import type { PatchGrid } from './patched.js';
 import type { PaddedGeometry, PredictionBand, TileJob } from './tiling.js';
 
 /** Tiles recorded per submit: bounds command-buffer size and in-flight memory. */
@@ -114,7 +113,7 @@ export class GpuEngine implements Engine {
     const { tile } = job;
     const tileData = cutPaddedTile(image, g.pads, job.z, tile);
     const input = batch.upload(tileData, [image.shape[0], 1, tile.y1 - tile.y0, tile.x1 - tile.x0], `tile z${job.z} y${job.kept.y0} x${job.kept.x0}`);
-    const global = fe.combo ? { grid: this.global!.tensor, features: this.global!.features, paddedH: g.paddedH, paddedW: g.paddedW, tileY0: tile.y0, tileX0: tile.x0, z: job.z } : undefined;
+    const global = fe.combo ? { grid: this.global!.value, features: this.global!.features, paddedH: g.paddedH, paddedW: g.paddedW, tileY0: tile.y0, tileX0: tile.x0, z: job.z } : undefined;
     const feats = extractPyramidGpu(batch, fe, input, pyramid, job.window, global);
     input.dispose();
     if (key !== null && this.features.accepts(feats.byteLength)) {
@@ -154,23 +153,12 @@ export class GpuEngine implements Engine {
     };
   }
 
-  /** The last patch grid (patched extractors), kept while a feature cache is on: strokes on the same image reuse it. */
-  private lastGrid: { key: string; grid: PatchGrid } | null = null;
-
-  /** A combo's global grid on the device, for the image the current call works on (`globalFor`). */
-  private global: { key: string | null; tensor: GpuTensor; features: number } | null = null;
-
   /**
-   * The patch grid of a patched extractor: every plane through the FE whole, one submit per plane,
-   * the grid read back. `geometry`: the padding when it is not the FE's own (a combo's).
+   * Patch grids of patched extractors and combos' global parts (patched.ts): every plane through
+   * the FE whole, one submit per plane, the grid read back; a combo's global grid is uploaded.
    */
-  private async gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink, geometry?: PaddedGeometry): Promise<PatchGrid> {
-    const imageKey = this.imageKey(image);
-    const g = geometry ?? paddedGeometry(fe, pyramid, image.shape[2], image.shape[3]);
-    const key = imageKey === null ? null : gridKey(imageKey, fe, pyramid, g);
-    if (key !== null && this.lastGrid?.key === key) return this.lastGrid.grid;
-    let done = 0;
-    const grid = await patchGrid(fe, image, pyramid, async (passes: PatchedPass[]) => {
+  private readonly grids = new PatchGrids<GpuTensor>(
+    async (fe, passes) => {
       const batch = this.ctx.batch(`${fe.name} patch grid`);
       const reads = passes.map((p) => {
         const input = batch.upload(p.input, p.shape, `${fe.name}/input`);
@@ -181,24 +169,21 @@ export class GpuEngine implements Engine {
         return read;
       });
       await batch.submit();
-      const out = await Promise.all(reads);
-      progress?.('features', ++done, image.shape[1]);
-      return out;
-    }, g);
-    this.lastGrid = key === null ? null : { key, grid };
-    return grid;
+      return Promise.all(reads);
+    },
+    (data, shape) => this.ctx.upload(data, shape, 'combo global grid'),
+    (t) => t.dispose(),
+  );
+
+  /** A combo's global grid for the current call (`PatchGrids.globalFor`), read by `tileFeatures`. */
+  private global: { value: GpuTensor; features: number } | null = null;
+
+  private gridOf(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, progress?: ProgressSink): Promise<PatchGrid> {
+    return this.grids.grid(fe, image, pyramid, this.imageKey(image), progress);
   }
 
-  /** For a combo: its global part's grid of this image on the device (kept while the image and settings stay). */
   private async globalFor(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, g: PaddedGeometry, progress?: ProgressSink): Promise<void> {
-    if (!fe.combo) return;
-    const parts = comboPyramids(fe, pyramid);
-    const imageKey = this.imageKey(image);
-    const key = imageKey === null ? null : gridKey(imageKey, fe.combo.global, parts.global, g);
-    if (key !== null && this.global?.key === key) return;
-    const grid = await this.gridOf(fe.combo.global, image, parts.global, progress, g);
-    this.global?.tensor.dispose();
-    this.global = { key, tensor: this.ctx.upload(planeMajorGrid(grid), [grid.planes * grid.features, grid.hp, grid.wp], `${fe.name}/global grid`), features: grid.features };
+    this.global = await this.grids.globalFor(fe, image, pyramid, g, this.imageKey(image), progress);
   }
 
   async trainingRows(fe: FeatureExtractor, image: PreparedImage, labels: Labels3D, pyramid: PyramidOptions, tileAnnotations: boolean, progress?: ProgressSink): Promise<TrainingRows> {
@@ -349,8 +334,7 @@ export class GpuEngine implements Engine {
   dispose(): void {
     this.forestCache?.gpu.dispose();
     this.forestCache = null;
-    this.lastGrid = null;
-    this.global?.tensor.dispose();
+    this.grids.clear();
     this.global = null;
     this.features.clear();
   }

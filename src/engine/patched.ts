@@ -24,7 +24,8 @@ import type { PreparedImage } from '../prepare/prepare.js';
 import { predictCpu } from '../reference/forest.js';
 import { upsampleBilinear } from '../reference/resample.js';
 import { checkSignal, hostArray, paddedGeometry, predictionResult } from './engine.js';
-import type { PredictOptions, Prediction, TrainingRows } from './engine.js';
+import type { PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
+import { comboPyramids } from '../features/plan.js';
 import type { PaddedGeometry } from './tiling.js';
 import { cutPaddedTile } from './tile-cut.js';
 
@@ -193,4 +194,58 @@ export function patchedPrediction(grid: PatchGrid, model: TreeEnsemble, options:
     }
   }
   return result;
+}
+
+/** Runs a patched extractor on one plane's passes (an engine's device), reporting progress per plane. */
+export type PlaneRunner = (fe: FeatureExtractor, passes: PatchedPass[]) => Promise<Float32Array[][]>;
+
+/**
+ * An engine's patch grids: the last one of a patched extractor, and a combo's global grid in the
+ * engine's own form (`Global`: a GPU tensor or a host array), kept while the image, extractor,
+ * pyramid and padding stay the same — so strokes on one image never repeat the transformer.
+ * Keys need an image fingerprint (`imageKey`, null when the feature cache is off: nothing kept).
+ */
+export class PatchGrids<Global> {
+  private last: { key: string; grid: PatchGrid } | null = null;
+  private globalGrid: { key: string | null; value: Global; features: number } | null = null;
+
+  constructor(
+    private readonly run: PlaneRunner,
+    /** A combo's global grid, plane by plane ([Z·F, hp, wp]), in the engine's form. */
+    private readonly toGlobal: (planeMajor: Float32Array, shape: [number, number, number]) => Global,
+    private readonly release: (global: Global) => void = () => undefined,
+  ) {}
+
+  /** The patch grid of a patched extractor (`geometry`: a padding other than its own, a combo's). */
+  async grid(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, imageKey: string | null, progress?: ProgressSink, geometry?: PaddedGeometry): Promise<PatchGrid> {
+    const g = geometry ?? paddedGeometry(fe, pyramid, image.shape[2], image.shape[3]);
+    const key = imageKey === null ? null : gridKey(imageKey, fe, pyramid, g);
+    if (key !== null && this.last?.key === key) return this.last.grid;
+    let done = 0;
+    const grid = await patchGrid(fe, image, pyramid, async (passes) => {
+      const out = await this.run(fe, passes);
+      progress?.('features', ++done, image.shape[1]);
+      return out;
+    }, g);
+    this.last = key === null ? null : { key, grid };
+    return grid;
+  }
+
+  /** For a combo (else null): its global part's grid of this image in the engine's form, with its feature count. */
+  async globalFor(fe: FeatureExtractor, image: PreparedImage, pyramid: PyramidOptions, g: PaddedGeometry, imageKey: string | null, progress?: ProgressSink): Promise<{ value: Global; features: number } | null> {
+    if (!fe.combo) return null;
+    const parts = comboPyramids(fe, pyramid);
+    const key = imageKey === null ? null : gridKey(imageKey, fe.combo.global, parts.global, g);
+    if (key !== null && this.globalGrid?.key === key) return this.globalGrid;
+    const grid = await this.grid(fe.combo.global, image, parts.global, imageKey, progress, g);
+    if (this.globalGrid) this.release(this.globalGrid.value);
+    this.globalGrid = { key, value: this.toGlobal(planeMajorGrid(grid), [grid.planes * grid.features, grid.hp, grid.wp]), features: grid.features };
+    return this.globalGrid;
+  }
+
+  clear(): void {
+    this.last = null;
+    if (this.globalGrid) this.release(this.globalGrid.value);
+    this.globalGrid = null;
+  }
 }
