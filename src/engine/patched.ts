@@ -9,14 +9,15 @@
  * - `get_feature_image` unpatches the features the same way.
  * Their features also depend on the whole image (global attention), so a plane is never tiled:
  * it goes through the extractor whole and the grid — small: 384 floats per 14×14 pixels — is
- * kept on the host, where everything after the extractor runs. Both engines compute the grid
- * (`PatchGridSource`) and share the rest of this module, so they agree wherever the grids do.
+ * kept on the host, where everything after the extractor runs. Each engine only says how a plane
+ * runs on its device (`PatchGrids`, which also keeps the grids between calls); the rest of this
+ * module is shared, so the engines agree wherever their grids do.
  */
 import type { TreeEnsemble } from '../core/tree-ensemble.js';
 import { unpatchMirrorBilinear } from '../core/unpatch.js';
 import { ValueError } from '../errors.js';
 import type { FeatureExtractor } from '../features/extractor.js';
-import { channelSeries, mapSlots, totalFeatures } from '../features/plan.js';
+import { channelSeries, comboPyramids, mapSlots, totalFeatures } from '../features/plan.js';
 import type { PyramidOptions } from '../features/plan.js';
 import { classIndexFromProbabilities } from '../postprocess/labels.js';
 import type { Labels3D } from '../prepare/dims.js';
@@ -25,7 +26,6 @@ import { predictCpu } from '../reference/forest.js';
 import { upsampleBilinear } from '../reference/resample.js';
 import { checkSignal, hostArray, paddedGeometry, predictionResult } from './engine.js';
 import type { PredictOptions, Prediction, ProgressSink, TrainingRows } from './engine.js';
-import { comboPyramids } from '../features/plan.js';
 import type { PaddedGeometry } from './tiling.js';
 import { cutPaddedTile } from './tile-cut.js';
 
