@@ -18,6 +18,7 @@
  */
 import { ValueError } from '../errors.js';
 import { createDinov2 } from './dinov2.js';
+import { layerlessFeDefaults } from './extractor.js';
 import type { ExtractorEntry, ExtractorOptions, FeatureExtractor, FeParamDefaults } from './extractor.js';
 import { gaussianFeaturesEntry } from './gaussian.js';
 import { ilastikEntry } from './ilastik.js';
@@ -30,8 +31,9 @@ const PARTS = {
 
 export type ComboName = keyof typeof PARTS;
 
+/** The reference's base rule for a global-context extractor: scalings [1], nearest, no tiling. */
 function comboDefaults(name: string): FeParamDefaults {
-  return { fe_name: name, fe_layers: null, fe_scalings: [1], fe_order: 0, fe_use_min_features: false, tile_annotations: false, tile_image: false };
+  return layerlessFeDefaults(name, true);
 }
 
 export class ComboExtractor implements FeatureExtractor {
