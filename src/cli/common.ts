@@ -16,7 +16,8 @@ import type { Reporter } from './progress.js';
 
 export interface CommonOptions {
   device: 'auto' | 'webgpu' | 'cpu';
-  weights?: string;
+  /** Every --weights given, in order. */
+  weights?: string[];
   quiet?: boolean;
   json?: boolean;
 }
@@ -34,7 +35,11 @@ export interface SourceOptions {
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--device <device>', 'where features are computed: WebGPU if an adapter exists, else the CPU (auto); WebGPU or fail (webgpu); the CPU reference (cpu, slow)').choices(['auto', 'webgpu', 'cpu']).default('auto'))
-    .option('--weights <file>', 'VGG16 weights (.safetensors) instead of the installed ImageNet weights (`convpaint weights fetch`)')
+    .option(
+      '--weights <file>',
+      'network weights (.safetensors) instead of the installed ones (`convpaint weights fetch [vgg16|dinov2]`); repeat it for an extractor with two networks (combo_dino_vgg: VGG16 and DINOv2)',
+      (file: string, given?: string[]) => [...(given ?? []), file],
+    )
     .option('-q, --quiet', 'print nothing but errors (no progress bars, no warnings)')
     .option('--json', 'print a machine-readable summary on stdout at the end (human lines go to stderr)');
 }
@@ -42,9 +47,9 @@ export function addCommonOptions(cmd: Command): Command {
 /** --alias | --model | --fe (+ --layers, --scalings), --channel-mode. */
 export function addSourceOptions(cmd: Command, what: string): Command {
   return cmd
-    .option('--alias <name>', `${what} from a standard model: vgg, vgg-m, vgg-l, gaussian, ilastik (default: vgg, which needs the VGG weights)`)
+    .option('--alias <name>', `${what} from a standard model: vgg, vgg-m, vgg-l, gaussian, ilastik, dinov2 (default: vgg, which needs the VGG weights)`)
     .option('--model <model>', `${what} from a model file: parameters (.yml, also written by napari-convpaint), a trained bundle (.safetensors), or the name given to \`convpaint train --out\``)
-    .option('--fe <name>', `${what} from a feature extractor name (vgg16, gaussian_features, ilastik_2d), with --layers and --scalings`)
+    .option('--fe <name>', `${what} from a feature extractor name (vgg16, gaussian_features, ilastik_2d, dinov2_small-reg, combo_dino_vgg, combo_dino_gauss, combo_dino_ilastik), with --layers and --scalings`)
     .option('--layers <list>', 'with --fe: layers to use, comma-separated indices or names (e.g. 0,1 or features.0)')
     .option('--scalings <list>', 'with --fe: pyramid scalings, comma-separated (e.g. 1,2,4)')
     .addOption(new Option('--channel-mode <mode>', 'how a 3-D array is read: Z planes (single), channels (multi), or RGB (rgb)').choices(['single', 'multi', 'rgb']));
@@ -96,7 +101,7 @@ export async function createModel(source: ModelSource, opts: CommonOptions, repo
   return reporter.timed('load', () =>
     ConvpaintModel.create(source, {
       device: opts.device as DeviceChoice,
-      weights: opts.weights,
+      weights: opts.weights && (opts.weights.length === 1 ? opts.weights[0] : opts.weights),
       onProgress: reporter.onProgress,
       onWarning: reporter.warn,
     }),

@@ -102,6 +102,7 @@ export function paddedGeometry(fe: FeatureExtractor, pyramid: PyramidOptions, he
     width,
     paddedH: height + p.top + p.bottom,
     paddedW: width + p.left + p.right,
+    tileContext: fe.tileContext,
   };
 }
 

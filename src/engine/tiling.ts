@@ -25,6 +25,8 @@ export interface PaddedGeometry {
   width: number;
   paddedH: number;
   paddedW: number;
+  /** Context a tile takes around its kept region when the FE needs more than the image's padding (FeatureExtractor.tileContext). */
+  tileContext?: number;
 }
 
 /** One unit of feature work: a tile of plane z, and the window inside it that is kept. */
@@ -48,7 +50,9 @@ export interface TrainingTile extends TileJob {
 
 function job(z: number, kept: Box, g: PaddedGeometry): TileJob {
   const inPadded = { y0: kept.y0 + g.pads.top, x0: kept.x0 + g.pads.left, y1: kept.y1 + g.pads.top, x1: kept.x1 + g.pads.left };
-  const tile = tileBox(inPadded, g.pads, g.alignment, g.paddedH, g.paddedW);
+  const c = g.tileContext ?? 0;
+  const grow = { top: Math.max(g.pads.top, c), bottom: Math.max(g.pads.bottom, c), left: Math.max(g.pads.left, c), right: Math.max(g.pads.right, c) };
+  const tile = tileBox(inPadded, grow, g.alignment, g.paddedH, g.paddedW);
   return {
     z,
     tile,

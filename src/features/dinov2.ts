@@ -16,6 +16,7 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import type { Planar } from '../reference/planar.js';
 import { readDinov2Weights, DINOV2_SMALL } from '../weights/dinov2-weights.js';
 import type { Dinov2Params } from '../weights/dinov2-weights.js';
+import { assignWeights } from '../weights/assign.js';
 import { DINOV2_WEIGHTS, resolveWeightsBytes } from '../weights/source.js';
 import { dinov2PatchTokensCpu } from './dinov2-backbone-cpu.js';
 import { dinov2PatchTokensGpu, uploadDinov2 } from './dinov2-backbone-gpu.js';
@@ -104,7 +105,8 @@ export class Dinov2Extractor implements FeatureExtractor {
 /** Loads and validates the weights (installed, a path, or bytes) and builds the extractor. */
 export async function createDinov2(options: ExtractorOptions = {}): Promise<Dinov2Extractor> {
   if (options.layers && options.layers.length > 0) throw new ValueError(`${DINOV2_NAME} has no selectable layers, got fe_layers [${options.layers.join(', ')}]`);
-  const { bytes, source } = await resolveWeightsBytes(options.weights, DINOV2_WEIGHTS);
+  const { dinov2: weights } = await assignWeights(options.weights, ['dinov2'], DINOV2_NAME);
+  const { bytes, source } = await resolveWeightsBytes(weights, DINOV2_WEIGHTS);
   return new Dinov2Extractor(readDinov2Weights(bytes, source));
 }
 

@@ -10,7 +10,7 @@
 import type { GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { Planar } from '../reference/planar.js';
-import type { WeightsSource } from '../weights/source.js';
+import type { WeightsOption } from '../weights/assign.js';
 
 /** Parameter values an FE proposes (a subset of the 19 `Param` keys, reference names). */
 export interface FeParamDefaults {
@@ -64,6 +64,11 @@ export interface FeatureExtractor {
    * (patched, with global context: one grid per image), each run with its own default pyramid.
    */
   readonly combo?: { readonly local: FeatureExtractor; readonly global: FeatureExtractor };
+  /**
+   * Pixels of context a tile needs around its kept region when that is more than the image's
+   * padding gives (a combo whose local part runs scalings > 1 on the whole image's grid, anchored.ts).
+   */
+  readonly tileContext?: number;
 
   /** The FE's parameter defaults, overlaid on the Convpaint defaults by `getFeDefaults()`. */
   defaultParams(): FeParamDefaults;
@@ -108,8 +113,11 @@ export function layerlessFeDefaults(name: string, hasGlobalContext = false): FeP
 export interface ExtractorOptions {
   /** Layer keys or indices into `layerKeys` (VGG); null/undefined → the FE's default layers. */
   layers?: ReadonlyArray<string | number> | null;
-  /** Weights for networks (VGG); overrides the installed ImageNet weights. */
-  weights?: WeightsSource;
+  /**
+   * Weights for the extractor's networks (VGG16, DINOv2), overriding the installed ones: one
+   * source, or a list with one file per network (weights/assign.ts).
+   */
+  weights?: WeightsOption;
 }
 
 /** A registry entry: what the registry knows of an extractor without creating it (name, description, layer keys, defaults), and its factory. */

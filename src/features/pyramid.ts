@@ -14,11 +14,14 @@ import type { GpuBatch } from '../gpu/batch.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { copyPlanes } from '../ops/concat.js';
 import { blockMeanDownsample } from '../ops/downsample.js';
+import { crop, reflectPad } from '../ops/pad.js';
 import { resample } from '../ops/resample.js';
+import { anchoredScale, checkAnchorable } from './anchored.js';
+import type { TileAnchor } from './anchored.js';
 import type { FeatureExtractor } from './extractor.js';
 import { alignment, channelSeries, comboPyramids, mapSlots, totalFeatures } from './plan.js';
 import type { PyramidOptions } from './plan.js';
-import type { OutputWindow } from '../reference/resample.js';
+import type { OutputWindow, SourceCols, SourceRows } from '../reference/resample.js';
 
 export function checkPyramidInput(fe: FeatureExtractor, shape: readonly number[], opts: PyramidOptions): [number, number, number, number] {
   if (shape.length !== 4) throw new ShapeError(`feature extraction needs a [C,Z,H,W] image, got [${shape.join(',')}]`);
@@ -28,6 +31,16 @@ export function checkPyramidInput(fe: FeatureExtractor, shape: readonly number[]
     throw new ShapeError(`image ${h}×${w} is not a multiple of the alignment ${a} (lcm of fe_scalings × patch size ${fe.patchSize}); pad it first`);
   }
   if (c < 1 || z < 1) throw new ShapeError(`empty image [${shape.join(',')}]`);
+  return [c, z, h, w];
+}
+
+/** `checkPyramidInput` for a tile anchored in a larger image (anchored.ts): its scales follow the whole image's grid, so only the patch size and full-resolution layers are needed. */
+export function checkAnchoredInput(fe: FeatureExtractor, shape: readonly number[]): [number, number, number, number] {
+  if (shape.length !== 4) throw new ShapeError(`feature extraction needs a [C,Z,H,W] image, got [${shape.join(',')}]`);
+  const [c, z, h, w] = shape;
+  if (h % fe.patchSize !== 0 || w % fe.patchSize !== 0) throw new ShapeError(`tile ${h}×${w} is not a multiple of ${fe.name}'s patch size ${fe.patchSize}`);
+  if (c < 1 || z < 1) throw new ShapeError(`empty image [${shape.join(',')}]`);
+  checkAnchorable(fe);
   return [c, z, h, w];
 }
 
@@ -61,12 +74,39 @@ export function checkCombo(fe: FeatureExtractor, global: GlobalFeatures<{ shape:
   return global;
 }
 
+/** One scale's FE input and where its maps land: the output size and window they are resampled to, and the slice of the whole map they are. */
+interface ScaleInput {
+  down: GpuTensor;
+  outH: number;
+  outW: number;
+  window: OutputWindow;
+  rows?: SourceRows;
+  cols?: SourceCols;
+}
+
+/** Scale s of a tile: the plain pyramid's block means, or (with `anchor`, s > 1) the whole image's blocks the window reads (anchored.ts). */
+function scaleInput(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, s: number, win: OutputWindow, anchor?: TileAnchor): ScaleInput {
+  const [h, w] = image.shape.slice(-2);
+  const label = `${fe.name}/scale${s}`;
+  if (s === 1) return { down: image, outH: h, outW: w, window: win };
+  if (!anchor) return { down: blockMeanDownsample(batch, image, s, label), outH: h, outW: w, window: win };
+  const a = anchoredScale(anchor, h, w, win, s, fe.padding);
+  const cut = crop(batch, image, { top: a.rows.cropBefore, bottom: a.rows.cropAfter, left: a.cols.cropBefore, right: a.cols.cropAfter }, undefined, `${label}/blocks`);
+  const mirrored = reflectPad(batch, cut, { top: a.rows.reflectBefore, bottom: a.rows.reflectAfter, left: a.cols.reflectBefore, right: a.cols.reflectAfter }, `${label}/mirrored`);
+  cut.dispose();
+  const down = blockMeanDownsample(batch, mirrored, s, label);
+  mirrored.dispose();
+  return { down, outH: anchor.paddedH, outW: anchor.paddedW, window: a.window, rows: a.sourceRows, cols: a.sourceCols };
+}
+
 /**
  * Features of a padded [C,Z,H,W] image: a new [F,Z,h,w] tensor (F = totalFeatures; h×w the
  * window, by default the whole image). A combo (`fe.combo`) takes its global part from `global`.
+ * With `anchor` the image is a tile of a larger one and scales > 1 follow the whole image's grid
+ * (anchored.ts).
  */
-export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions, window?: OutputWindow, global?: GlobalFeatures<GpuTensor>): GpuTensor {
-  const [c, z, h, w] = checkPyramidInput(fe, image.shape, opts);
+export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions, window?: OutputWindow, global?: GlobalFeatures<GpuTensor>, anchor?: TileAnchor): GpuTensor {
+  const [c, z, h, w] = anchor ? checkAnchoredInput(fe, image.shape) : checkPyramidInput(fe, image.shape, opts);
   const win = window ?? { y0: 0, x0: 0, height: h, width: w };
   checkWindow(win, h, w);
   if (fe.combo) return comboPyramidGpu(batch, fe, image, opts, win, checkCombo(fe, global, z) as GlobalFeatures<GpuTensor>);
@@ -77,9 +117,9 @@ export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: 
   const fullPlane = win.height * win.width;
 
   opts.scalings.forEach((scale, scaleIndex) => {
-    const down = scale === 1 ? image : blockMeanDownsample(batch, image, scale, `${fe.name}/scale${scale}`);
-    const sh = h / scale;
-    const sw = w / scale;
+    const at = scaleInput(batch, fe, image, scale, win, anchor);
+    const { down } = at;
+    const [sh, sw] = down.shape.slice(-2);
     const plane = sh * sw;
     series.forEach((s, seriesIndex) => {
       const cin = s.channels.length;
@@ -102,8 +142,10 @@ export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: 
         const map = maps[slot.layer];
         const perPlane = fe.featuresPerLayer[slot.layer];
         for (let zi = 0; zi < z; zi++) {
-          resample(batch, map, h, w, mode, {
-            window: win,
+          resample(batch, map, at.outH, at.outW, mode, {
+            window: at.window,
+            rows: at.rows,
+            cols: at.cols,
             source: { first: zi * perPlane, planes: slot.count },
             target: { tensor: out, offset: slot.featureOffset * z * fullPlane + zi * fullPlane, planeStride: z * fullPlane },
             label: `${fe.name}/scale${scale}/layer${slot.layer}/up`,
@@ -120,7 +162,7 @@ export function extractPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: 
 /** A combo's features: the local part's own pyramid, then the global grid's cells under the window (nearest). */
 function comboPyramidGpu(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, opts: PyramidOptions, win: OutputWindow, global: GlobalFeatures<GpuTensor>): GpuTensor {
   const z = image.shape[1];
-  const local = extractPyramidGpu(batch, fe.combo!.local, image, comboPyramids(fe, opts).local, win);
+  const local = extractPyramidGpu(batch, fe.combo!.local, image, comboPyramids(fe, opts).local, win, undefined, global);
   const f1 = local.shape[0];
   const plane = win.height * win.width;
   const out = batch.tensor([f1 + global.features, z, win.height, win.width], `${fe.name}/features`);

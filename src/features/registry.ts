@@ -17,7 +17,6 @@ export const UNAVAILABLE_EXTRACTORS: readonly string[] = [
   'dinov3_small-plus',
   'dinov2_small-reg_jafar',
   'dinov3_small-plus_jafar',
-  'combo_dino_vgg',
   // legacy names (≤ v1.1.0)
   'dino_jafar_small',
   'vit_small_patch14_reg4_dinov2',

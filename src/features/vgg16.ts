@@ -19,6 +19,7 @@ import { maxPool2x2 } from '../ops/maxpool.js';
 import { conv3x3 as conv3x3Cpu } from '../reference/conv3x3.js';
 import { maxPool2x2 as maxPool2x2Cpu } from '../reference/maxpool.js';
 import type { Planar } from '../reference/planar.js';
+import { assignWeights } from '../weights/assign.js';
 import { resolveWeightsBytes } from '../weights/source.js';
 import { readVgg16Weights } from '../weights/vgg16-weights.js';
 import type { ConvLayerParams } from '../weights/vgg16-weights.js';
@@ -151,7 +152,8 @@ export class Vgg16Extractor implements FeatureExtractor {
 export async function createVgg16(options: ExtractorOptions = {}): Promise<Vgg16Extractor> {
   const selected = resolveVgg16Layers(options.layers);
   const needed = VGG16_CONV_LAYERS.slice(0, deepestLayer(selected).index + 1);
-  const { bytes, source } = await resolveWeightsBytes(options.weights);
+  const { vgg16: weights } = await assignWeights(options.weights, ['vgg16'], VGG16_NAME);
+  const { bytes, source } = await resolveWeightsBytes(weights);
   return new Vgg16Extractor(selected, readVgg16Weights(bytes, needed, source));
 }
 

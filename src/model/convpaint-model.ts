@@ -23,7 +23,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { classValues, restoreToInputSize } from '../postprocess/labels.js';
 import { outputSpatialShape, prepareImages, prepareLabels } from '../prepare/prepare.js';
 import type { PreparedInput } from '../prepare/prepare.js';
-import type { WeightsSource } from '../weights/source.js';
+import type { WeightsOption } from '../weights/assign.js';
 import { writeBundle } from './bundle.js';
 import { chooseEngine, defaultParams, modelFromSource } from './create.js';
 import { MemoryTable } from './memory.js';
@@ -120,7 +120,7 @@ export class ConvpaintModel {
   }
 
   /** A new feature extractor, not attached to any model. */
-  static async createFe(name: string, layers?: Array<string | number> | null, options: { weights?: WeightsSource } = {}): Promise<FeatureExtractor> {
+  static async createFe(name: string, layers?: Array<string | number> | null, options: { weights?: WeightsOption } = {}): Promise<FeatureExtractor> {
     return createExtractor(name, { layers, weights: options.weights });
   }
 

@@ -4,7 +4,7 @@
  */
 import type { GpuContext } from '../gpu/context.js';
 import type { LabelArray } from '../postprocess/labels.js';
-import type { WeightsSource } from '../weights/source.js';
+import type { WeightsOption } from '../weights/assign.js';
 import type { Param, ParamValues } from './param.js';
 
 /** Where a model comes from: exactly one of these (none → the default model, `vgg`). */
@@ -36,8 +36,12 @@ export interface ProgressEvent {
 export interface CreateOptions {
   /** `auto` (default): WebGPU when an adapter exists, else the CPU reference with a warning. */
   device?: DeviceChoice;
-  /** VGG weights (safetensors path or bytes) instead of the installed ImageNet weights. */
-  weights?: WeightsSource;
+  /**
+   * Network weights (safetensors path or bytes) instead of the installed ones: one source, or a
+   * list with one file per network for extractors with two (`combo_dino_vgg`: VGG16 and DINOv2);
+   * each file goes to the network its tensors are for.
+   */
+  weights?: WeightsOption;
   /**
    * Where the GBDT trains: `gpu` (the WGSL trainer, on the model's device), `cpu` (the TypeScript
    * trainer), or `auto` (default): the GPU trainer on a hardware GPU, the CPU trainer on the CPU

@@ -15,6 +15,7 @@ import type { FloatImage, LabelImage } from '../../src/model/convpaint-model.js'
 import { readImageFile, readLabelsFile } from '../../src/io/image-read.js';
 import { cleanStderr, runCli } from './run-cli.js';
 import { sharedPath } from '../helpers/data.js';
+import { TEST_WEIGHTS as VGG_TEST_WEIGHTS } from '../features/vgg16-helpers.js';
 import type { CliResult } from './run-cli.js';
 import { H, W, png8, scene, writeFixtures } from './fixtures.js';
 import type { Fixtures } from './fixtures.js';
@@ -109,6 +110,15 @@ describe('train and info', () => {
     const expected = (await m.segment(await readImageFile(fx.grey))) as LabelImage;
     expect(Array.from(written.data)).toEqual(Array.from(expected.data));
     m.dispose();
+  });
+
+  it('combo_dino_vgg takes one --weights per network', async () => {
+    const dino = sharedPath('golden/dinov2/dinov2_vits14_reg_test_random.safetensors');
+    const out = tmp('models/combo-vgg');
+    expectOk(await runCli(['train', '--fe', 'combo_dino_vgg', '--weights', dino, '--weights', VGG_TEST_WEIGHTS, '--rf', '--image', fx.grey, '--scribbles', fx.scribbles, '--out', out, ...CPU, '-q']));
+    const info = JSON.parse((await runCli(['info', `${out}.safetensors`, '--json'])).stdout);
+    expect(info.param.fe_name).toBe('combo_dino_vgg');
+    expect(info.num_features).toBe(192 + 384);
   });
 
   it('memory mode: --memory keeps the pixels, --continue adds a second image', async () => {
