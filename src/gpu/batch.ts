@@ -68,6 +68,8 @@ export interface BatchHost {
   readonly isLost: boolean;
   /** A CPU running WGSL (lavapipe, SwiftShader): kernels with a form per kind of device pick by it. */
   readonly isSoftwareAdapter: boolean;
+  /** The device has WGSL's `subgroups` (kernels with a subgroup form use it). */
+  readonly hasSubgroups: boolean;
   entryPoint(shader: KernelSpec['shader'], entryPoint: string): EntryPointInfo;
   kernel(spec: KernelSpec): CompiledKernel;
   tensor(shape: readonly number[], label: string, dtype?: GpuDtype): GpuTensor;

@@ -38,6 +38,8 @@ export interface GpuContextOptions {
   limits?: Partial<Record<'maxStorageBufferBindingSize' | 'maxBufferSize', number>>;
   /** Tests: fill every op output with NaN before the op runs, so unwritten elements show. */
   poisonOutputs?: boolean;
+  /** Tests: `{ subgroups: false }` creates the device without subgroups, to run the kernels' forms for such devices. */
+  features?: { subgroups?: boolean };
 }
 
 // Limits we raise to the adapter's maximum: big images need big buffers and workgroup memory.
@@ -135,6 +137,8 @@ export class GpuContext implements BatchHost {
     }
     const requiredFeatures: GPUFeatureName[] = [];
     if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+    // Subgroup operations let lanes share loads (linear-subgroup.wgsl); kernels keep a form without them.
+    if (adapter.features.has('subgroups' as GPUFeatureName) && options.features?.subgroups !== false) requiredFeatures.push('subgroups' as GPUFeatureName);
     const device = await adapter.requestDevice({ label: 'convpaint', requiredLimits, requiredFeatures });
     return new GpuContext(device, true, describeAdapter(adapter.info), options);
   }
@@ -152,6 +156,11 @@ export class GpuContext implements BatchHost {
   get isSoftwareAdapter(): boolean {
     const a = this.adapter;
     return /software|swiftshader|llvmpipe|lavapipe/.test(`${a.architecture} ${a.description} ${a.vendor}`.toLowerCase());
+  }
+
+  /** Whether the device was created with the `subgroups` feature (an app's device may lack it). */
+  get hasSubgroups(): boolean {
+    return this.device.features.has('subgroups');
   }
 
   /** True once the device is lost (including after `dispose()` of an owned device). */

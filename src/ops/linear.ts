@@ -2,9 +2,11 @@
  * A PyTorch `nn.Linear` over the rows of a GPU matrix with a fused epilogue (none, exact GELU, or a
  * LayerScale residual `r + γ ⊙ (x·wᵀ + b)`); see shaders/linear.wgsl and the CPU twin
  * src/reference/linear.ts. Weights are packed once by `uploadLinearWeights` (transposed to
- * [K, N] with N padded to a multiple of 4); `linear` records one dispatch.
+ * [K, N] with N padded to a multiple of 4); `linear` records one dispatch, in the subgroup form
+ * (shaders/linear-subgroup.wgsl) where the device has subgroups, else the plain one: both give
+ * the same sums in the same order.
  */
-import { ShapeError } from '../errors.js';
+import { KernelDescriptorError, ShapeError } from '../errors.js';
 import type { BatchHost, GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import { shaderConst } from '../gpu/shader-consts.js';
@@ -19,8 +21,13 @@ import { checkLinear } from '../reference/linear.js';
  */
 export const LINEAR_WG = { software: 8, gpu: 64 } as const;
 
-function rowsKernel(ctx: BatchHost): KernelSpec {
-  return { shader: 'linear', entryPoint: 'linear_rows', overrides: { WG: ctx.isSoftwareAdapter ? LINEAR_WG.software : LINEAR_WG.gpu } };
+/** Which kernel: `auto` (default) the subgroup form where the device has subgroups; tests name one. */
+export type LinearForm = 'auto' | 'plain' | 'subgroup';
+
+function rowsKernel(ctx: BatchHost, form: LinearForm): KernelSpec {
+  if (form === 'subgroup' && !ctx.hasSubgroups) throw new KernelDescriptorError('linear: the subgroup form needs a device with the "subgroups" feature');
+  const shader = form === 'plain' || !ctx.hasSubgroups ? 'linear' : 'linear-subgroup';
+  return { shader, entryPoint: 'linear_rows', overrides: { WG: ctx.isSoftwareAdapter ? LINEAR_WG.software : LINEAR_WG.gpu } };
 }
 
 /** Output rows per invocation (the shader's ROWS). */
@@ -86,7 +93,7 @@ export type GpuLinearEpilogue =
 const EPILOGUE_CODE = { none: 0, gelu: 1, residual: 2 } as const;
 
 /** `x` [M, K] → new [M, N] = epilogue(x·wᵀ + b). */
-export function linear(batch: GpuBatch, x: GpuTensor, layer: LinearWeights, epilogue: GpuLinearEpilogue = { kind: 'none' }, label?: string): GpuTensor {
+export function linear(batch: GpuBatch, x: GpuTensor, layer: LinearWeights, epilogue: GpuLinearEpilogue = { kind: 'none' }, label?: string, form: LinearForm = 'auto'): GpuTensor {
   if (x.shape.length !== 2) throw new ShapeError(`linear: "${x.label}" must be [M, K], got [${x.shape.join(',')}]`);
   const [m, k] = x.shape;
   if (k !== layer.k) throw new ShapeError(`linear: "${x.label}" has ${k} features but the layer expects ${layer.k}`);
@@ -102,7 +109,7 @@ export function linear(batch: GpuBatch, x: GpuTensor, layer: LinearWeights, epil
   }
   const name = label ?? `${x.label}/linear`;
   const y = batch.tensor([m, n], name);
-  const kernel = rowsKernel(batch.ctx);
+  const kernel = rowsKernel(batch.ctx, form);
   batch.dispatch(kernel, {
     uniforms: { m, k, n, epilogue: EPILOGUE_CODE[epilogue.kind], n4: Math.ceil(n / COLS) },
     bindings: { x, w: layer.weight, bias: layer.bias, gamma, residual, y },

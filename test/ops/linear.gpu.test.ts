@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linear, linearRowsPerThread, packLinearWeights, uploadLinearWeights } from '../../src/ops/linear.js';
-import type { GpuLinearEpilogue } from '../../src/ops/linear.js';
+import type { GpuLinearEpilogue, LinearForm } from '../../src/ops/linear.js';
 import * as ref from '../../src/reference/linear.js';
 import type { LinearEpilogue } from '../../src/reference/linear.js';
 import { ShapeError } from '../../src/errors.js';
@@ -12,6 +12,8 @@ import type { Tolerance } from '../helpers/tolerance.js';
 import { dinov2Golden, dinov2TestWeights, maxAbsDiff } from '../features/dinov2-golden.js';
 
 const gpu = useGpu();
+/** The same adapter without subgroups: what a device lacking them runs. */
+const gpuWithoutSubgroups = useGpu({ features: { subgroups: false } });
 
 /**
  * Same products, same k order; the GPU may fuse multiply-adds. A sum of K products of values in
@@ -56,7 +58,7 @@ interface Operands {
 }
 
 /** Runs the GPU linear on host operands; returns its output. */
-async function gpuLinear(ctx: GpuContext, o: Operands): Promise<Float32Array> {
+async function gpuLinear(ctx: GpuContext, o: Operands, form: LinearForm = 'auto'): Promise<Float32Array> {
   return expectNoLeak(ctx, async () => {
     const layer = uploadLinearWeights(ctx, o.weight, o.bias, o.n, o.k, 'layer');
     const x = ctx.upload(o.x, [o.m, o.k], 'x');
@@ -69,7 +71,7 @@ async function gpuLinear(ctx: GpuContext, o: Operands): Promise<Float32Array> {
       epilogue = { kind: 'residual', residual, gamma };
     }
     const batch = ctx.batch('linear test');
-    const y = linear(batch, x, layer, epilogue);
+    const y = linear(batch, x, layer, epilogue, undefined, form);
     const out = batch.read(y);
     await batch.submit();
     expect(y.shape).toEqual([o.m, o.n]);
@@ -86,8 +88,22 @@ function cpuLinear(o: Operands): Float32Array {
 }
 
 describe('linear: GPU vs CPU reference, random data', () => {
+  it('a device without subgroups refuses the subgroup form and runs the plain one by default', async () => {
+    const ctx = gpuWithoutSubgroups();
+    expect(ctx.hasSubgroups).toBe(false);
+    const layer = uploadLinearWeights(ctx, new Float32Array([2]), new Float32Array([1]), 1, 1, 'l');
+    const x = ctx.upload(new Float32Array([3]), [1, 1], 'x');
+    expect(() => linear(ctx.batch('refused'), x, layer, { kind: 'none' }, undefined, 'subgroup')).toThrow(/needs a device with the "subgroups" feature/);
+    const batch = ctx.batch('plain');
+    const y = linear(batch, x, layer);
+    const out = batch.read(y);
+    await batch.submit();
+    expect(Array.from(await out)).toEqual([7]);
+    [x, y, layer].forEach((t) => t.dispose());
+  });
+
   for (const [i, c] of CASES.entries()) {
-    it(`M ${c.m}, K ${c.k}, N ${c.n}, epilogue ${c.kind}`, async () => {
+    it(`M ${c.m}, K ${c.k}, N ${c.n}, epilogue ${c.kind}; both forms, which agree exactly`, async () => {
       const seed = 500 + 10 * i;
       const o: Operands = {
         ...c,
@@ -97,8 +113,13 @@ describe('linear: GPU vs CPU reference, random data', () => {
         residual: randomFloats(c.m * c.n, seed + 3, -4, 4),
         gamma: randomFloats(c.n, seed + 4, 0.1, 1),
       };
-      const got = await gpuLinear(gpu(), o);
+      const got = await gpuLinear(gpu(), o, 'plain');
       expectClose(got, cpuLinear(o), linearTolerance(c.k), [c.m, c.n], `linear ${c.kind}`);
+      if (gpu().hasSubgroups) {
+        // Same products, same k order: the subgroup form's sums are the plain form's, bit for bit.
+        const shared = await gpuLinear(gpu(), o, 'subgroup');
+        expect(Array.from(shared)).toEqual(Array.from(got));
+      }
     });
   }
 });
