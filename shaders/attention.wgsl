@@ -23,39 +23,15 @@
 //   workgroup-uniform addresses seem to be loaded per lane (see shaders/linear.wgsl) — and the
 //   online form loads 128 floats per key for 128 multiply-adds per query; at N 1374, 6 heads:
 //   online 2.06 s, chunked ~0.65 s.
+//   Where the device has subgroups, the chunked form's scores and probs·v kernels come from
+//   attention-subgroup.wgsl (the same sums, their shared loads broadcast across lanes).
 // Bindings: 0 params (uniform), 1 qkv (read), 2 out (read_write), 3 probs (read_write; chunked).
 // Dispatch: attention: (ceil(N / WG), heads, 1), workgroup (WG, 1, 1);
 //   attention_scores: (ceil(N / (4·WG)), ceil(chunk / SCORE_ROWS), heads);
 //   attention_softmax: (ceil(heads·chunk / WG), 1, 1);
 //   attention_pv: (ceil(heads·16 / WG), ceil(chunk / 8), 1) — invocations span (head, vec4).
 
-struct Params {
-  tokens: u32,
-  heads: u32,
-  scale: f32,
-  // Chunked form: the chunk's first query and its number of queries (probs is [heads, chunk, N]).
-  q0: u32,
-  chunk: u32,
-}
-
-// Values per head (src/ops/attention.ts reads this line); the registers below are written for it.
-const HEAD_DIM: u32 = 64u;
-const_assert HEAD_DIM == 64u;
-// Keys per step of the online softmax.
-const KEYS: u32 = 4u;
-const_assert KEYS == 4u;
-// Queries per invocation of attention_scores (src/ops/attention.ts reads this line).
-const SCORE_ROWS: u32 = 8u;
-const_assert SCORE_ROWS == 8u;
-// "Minus infinity" that stays finite, so exp(NEG − m) is 0 and m − NEG never makes inf − inf.
-const NEG: f32 = -3.0e38;
-
-override WG: u32;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> probs: array<f32>;
+// #include "lib/attention-common.wgsl"
 
 @compute @workgroup_size(WG, 1, 1)
 fn attention(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -238,19 +214,6 @@ fn attention_scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
   store_scores(head, r0 + 5u, j0, s5);
   store_scores(head, r0 + 6u, j0, s6);
   store_scores(head, r0 + 7u, j0, s7);
-}
-
-fn store_scores(head: u32, r: u32, j0: u32, s: vec4<f32>) {
-  if (r >= params.chunk) {
-    return;
-  }
-  let n = params.tokens;
-  let base = (head * params.chunk + r) * n;
-  let v = s * params.scale;
-  if (j0 < n) { probs[base + j0] = v.x; }
-  if (j0 + 1u < n) { probs[base + j0 + 1u] = v.y; }
-  if (j0 + 2u < n) { probs[base + j0 + 2u] = v.z; }
-  if (j0 + 3u < n) { probs[base + j0 + 3u] = v.w; }
 }
 
 // Row-wise softmax of probs in place, the maximum subtracted first; one invocation per row.

@@ -3,9 +3,10 @@
  * shaders/attention.wgsl and the CPU twin src/reference/attention.ts. Two forms: `online`
  * (flash-style, no score matrix in memory; for GPUs) and `chunked` (scores of a chunk of queries
  * in a bounded buffer, softmax, then probabilities·v, each a register-blocked kernel; for
- * software drivers, where it measured ~4× faster).
+ * software drivers, where it measured ~4× faster), whose two matmul kernels have a subgroup form
+ * (`chunked-subgroup`, shaders/attention-subgroup.wgsl: the same sums, shared loads broadcast).
  */
-import { ShapeError } from '../errors.js';
+import { KernelDescriptorError, ShapeError } from '../errors.js';
 import type { BatchHost, GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import { shaderConst } from '../gpu/shader-consts.js';
@@ -21,6 +22,9 @@ const SOFTMAX: KernelSpec = { shader: 'attention', entryPoint: 'attention_softma
 const PV: KernelSpec = { shader: 'attention', entryPoint: 'attention_pv', overrides: { WG: 32 } };
 /** Queries per invocation of attention_pv. */
 const PV_ROWS = 8;
+const SCORES_SUBGROUP: KernelSpec = { shader: 'attention-subgroup', entryPoint: 'attention_scores', overrides: ATTENTION_WG };
+/** One head per workgroup of 16 (its fixed size), so that every lane shares the broadcast probabilities. */
+const PV_SUBGROUP: KernelSpec = { shader: 'attention-subgroup', entryPoint: 'attention_pv', overrides: {} };
 
 /**
  * Most scores the chunked form holds at once ([heads, chunk, N] f32, 32 MiB): queries are
@@ -29,11 +33,12 @@ const PV_ROWS = 8;
 export const ATTENTION_CHUNK_FLOATS = 8 * 1024 * 1024;
 
 /** How attention is computed (see the file comment). */
-export type AttentionForm = 'online' | 'chunked';
+export type AttentionForm = 'online' | 'chunked' | 'chunked-subgroup';
 
-/** The form a context runs by default: chunked on software adapters, online on GPUs. */
+/** The form a context runs by default: chunked on software adapters (with subgroups where the device has them), online on GPUs. */
 export function defaultAttentionForm(ctx: BatchHost): AttentionForm {
-  return ctx.isSoftwareAdapter ? 'chunked' : 'online';
+  if (!ctx.isSoftwareAdapter) return 'online';
+  return ctx.hasSubgroups ? 'chunked-subgroup' : 'chunked';
 }
 
 /** Queries per chunk of the chunked form: a multiple of 8 (the P·V block), at least 8. */
@@ -80,15 +85,18 @@ export function selfAttention(
     });
     return out;
   }
+  if (form === 'chunked-subgroup' && !batch.ctx.hasSubgroups) throw new KernelDescriptorError('selfAttention: the chunked-subgroup form needs a device with the "subgroups" feature');
+  const shared = form === 'chunked-subgroup';
   const chunk = attentionChunk(n, heads, chunkFloats);
   const probs = batch.tensor([heads, Math.min(chunk, n), n], `${name}/probs`);
   for (let q0 = 0; q0 < n; q0 += chunk) {
     const rows = Math.min(chunk, n - q0);
     const uniforms = { tokens: n, heads, scale, q0, chunk: rows };
     const scoreRows = shaderConst('attention', 'SCORE_ROWS');
-    batch.dispatch(SCORES, { uniforms, bindings: { qkv, probs }, workgroups: [Math.ceil(n / (4 * ATTENTION_WG.WG)), Math.ceil(rows / scoreRows), heads], label: `${name}/scores` });
+    batch.dispatch(shared ? SCORES_SUBGROUP : SCORES, { uniforms, bindings: { qkv, probs }, workgroups: [Math.ceil(n / (4 * ATTENTION_WG.WG)), Math.ceil(rows / scoreRows), heads], label: `${name}/scores` });
     batch.dispatch(SOFTMAX, { uniforms, bindings: { probs }, workgroups: [Math.ceil((heads * rows) / ATTENTION_WG.WG), 1, 1], label: `${name}/softmax` });
-    batch.dispatch(PV, { uniforms, bindings: { qkv, probs, out }, workgroups: [Math.ceil((heads * (headDim / 4)) / PV.overrides.WG), Math.ceil(rows / PV_ROWS), 1], label: `${name}/pv` });
+    const pvGroups: [number, number, number] = shared ? [heads, Math.ceil(rows / PV_ROWS), 1] : [Math.ceil((heads * (headDim / 4)) / PV.overrides.WG), Math.ceil(rows / PV_ROWS), 1];
+    batch.dispatch(shared ? PV_SUBGROUP : PV, { uniforms, bindings: { qkv, probs, out }, workgroups: pvGroups, label: `${name}/pv` });
   }
   probs.dispose();
   return out;

@@ -11,6 +11,7 @@ import type { Tolerance } from '../helpers/tolerance.js';
 import { dinov2Golden, maxAbsDiff } from '../features/dinov2-golden.js';
 
 const gpu = useGpu();
+const gpuWithoutSubgroups = useGpu({ features: { subgroups: false } });
 
 /**
  * The reference works in float64; the kernel's scores are f32 dots of 64 products, its softmax
@@ -21,12 +22,16 @@ const TOL: Tolerance = { atol: 2e-6, rtol: 1e-5 };
 
 /**
  * The forms under test: online; chunked in one chunk; chunked with a budget of 16 queries per
- * chunk, so that several chunks (and a partial last one) write their rows of the output.
+ * chunk, so that several chunks (and a partial last one) write their rows of the output; the
+ * chunked form's subgroup kernels likewise (both software drivers have subgroups; a device
+ * without them refuses that form, tested below).
  */
 const FORMS: ReadonlyArray<{ form: AttentionForm; chunkQueries: number | null }> = [
   { form: 'online', chunkQueries: null },
   { form: 'chunked', chunkQueries: null },
   { form: 'chunked', chunkQueries: 16 },
+  { form: 'chunked-subgroup', chunkQueries: null },
+  { form: 'chunked-subgroup', chunkQueries: 16 },
 ];
 
 async function gpuAttention(ctx: GpuContext, qkv: Float32Array, n: number, heads: number, form: AttentionForm = 'online', chunkQueries: number | null = null): Promise<Float32Array> {
@@ -59,12 +64,24 @@ describe('selfAttention: GPU vs CPU reference, random data', () => {
     it(`${c.n} tokens, ${c.heads} heads, values in ±${c.spread}: every form`, async () => {
       const qkv = randomFloats(c.n * 3 * c.heads * 64, 700 + i, -c.spread, c.spread);
       const expected = ref.selfAttention(qkv, c.n, c.heads, 64);
+      const results = new Map<string, Float32Array>();
       for (const f of FORMS) {
         const got = await gpuAttention(gpu(), qkv, c.n, c.heads, f.form, f.chunkQueries);
         expectClose(got, expected, { atol: TOL.atol * c.spread, rtol: TOL.rtol }, [c.n, c.heads * 64], `attention ${f.form} ${f.chunkQueries ?? 'one chunk'}`);
+        results.set(`${f.form}/${f.chunkQueries}`, got);
       }
+      // The subgroup kernels compute the same products in the same order as the plain chunked ones.
+      expect(Array.from(results.get('chunked-subgroup/null')!)).toEqual(Array.from(results.get('chunked/null')!));
+      expect(Array.from(results.get('chunked-subgroup/16')!)).toEqual(Array.from(results.get('chunked/16')!));
     });
   }
+
+  it('a device without subgroups refuses the chunked-subgroup form', () => {
+    const ctx = gpuWithoutSubgroups();
+    const src = ctx.upload(new Float32Array(3 * 64), [1, 192], 'qkv');
+    expect(() => selfAttention(ctx.batch('refused'), src, 1, 1 / 8, undefined, 'chunked-subgroup')).toThrow(/needs a device with the "subgroups" feature/);
+    src.dispose();
+  });
 
   it('chunks hold whole 8-query blocks, at least one, at most the tokens rounded up', () => {
     expect(attentionChunk(1374, 6)).toBe(1016);
