@@ -1,5 +1,6 @@
 /** Nearest / bilinear upsampling to a given size, PyTorch semantics; see shaders/resample.wgsl. */
 import { ShapeError } from '../errors.js';
+import { shaderConst } from '../gpu/shader-consts.js';
 import type { GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
@@ -103,7 +104,7 @@ export function resample(
       src_row: g.width,
     },
     bindings: { src, dst },
-    workgroups: grid2d(win.width, win.height, planes),
+    workgroups: grid2d(win.width, win.height, Math.ceil(planes / shaderConst('resample', 'PLANES'))),
     label,
   });
   return dst;

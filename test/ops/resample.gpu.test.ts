@@ -164,6 +164,27 @@ describe('upsampling: GPU vs CPU reference', () => {
     }
   });
 
+  it('many planes: every plane of each invocation\'s group, and the partial last group, into a strided slot', async () => {
+    // 70 planes = two whole groups of PLANES (32) and 6 more; from plane 3 of a 75-plane source.
+    const ctx = gpu();
+    const data = randomFloats(75 * 5 * 6, 8);
+    const src = ctx.upload(data, [75, 5, 6], 'src');
+    for (const mode of ['nearest', 'bilinear'] as const) {
+      const stack = ctx.tensor([141, 11, 13], 'stack');
+      const batch = ctx.batch(`planes ${mode}`);
+      resample(batch, src, 11, 13, mode, { source: { first: 3, planes: 70 }, target: { tensor: stack, offset: 11 * 13, planeStride: 2 * 11 * 13 } });
+      const result = batch.read(stack);
+      await batch.submit();
+      const got = await result;
+      const expected = REF[mode]({ data: data.slice(3 * 30, 73 * 30), shape: [70, 5, 6] }, 11, 13);
+      const slots = new Float32Array(70 * 143);
+      for (let p = 0; p < 70; p++) slots.set(got.subarray((1 + 2 * p) * 143, (2 + 2 * p) * 143), p * 143);
+      expectClose(slots, expected.data, TOL[mode], [70, 11, 13], `${mode}, 70 planes`);
+      stack.dispose();
+    }
+    src.dispose();
+  });
+
   it('reads a sub-range of source planes', async () => {
     const ctx = gpu();
     const data = randomFloats(4 * 2 * 3, 6);
