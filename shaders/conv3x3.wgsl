@@ -8,6 +8,8 @@
 //     staging the input tile plus its one-pixel halo and that chunk's weights in workgroup
 //     memory, so every input value is read from storage once per workgroup instead of 9·OC_GROUP
 //     times. Each invocation owns one pixel × OC_GROUP channels (two vec4 accumulators).
+//     Where the device has subgroups, conv3x3-subgroup.wgsl's form of this kernel runs instead
+//     (weights broadcast across lanes rather than staged); this one is for devices without.
 // Layout: src is [batch, c_in, height, width], dst is [batch, c_out, height, width], row-major.
 //   bias is [c_out]. weight is
 //     naive: [c_out, c_in, 3, 3] (PyTorch);
@@ -19,38 +21,12 @@
 //   naive: (ceil(width / WG_X), ceil(height / WG_Y), batch · c_out).
 //   tiled: (ceil(width / TILE_X), ceil(height / TILE_Y), batch · oc_groups), workgroup TILE_X × TILE_Y.
 
-struct Params {
-  batch: u32,
-  c_in: u32,
-  c_out: u32,
-  height: u32,
-  width: u32,
-  // 1 → max(0, ·) after the bias (every VGG conv except the deepest hooked one).
-  relu: u32,
-  // ceil(c_out / OC_GROUP); only the tiled kernel reads it.
-  oc_groups: u32,
-}
-
-// Output channels per invocation of the tiled kernel: the host packs weights in groups of this
-// size (src/ops/conv3x3.ts reads the value from this line, so it is stated once).
-const OC_GROUP: u32 = 8u;
-// The accumulators below are two vec4s per pixel: OC_GROUP is tied to that.
-const_assert OC_GROUP == 8u;
-// Horizontally adjacent output pixels per invocation of the tiled kernel: neighbouring taps share
-// input values, so a strip reads PX + 2 values per row instead of 3·PX.
-const PX: u32 = 4u;
+// #include "lib/conv3x3-common.wgsl"
 
 override WG_X: u32;
 override WG_Y: u32;
-override TILE_X: u32;
-override TILE_Y: u32;
-override CI_CHUNK: u32;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn conv3x3_naive(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -87,39 +63,8 @@ fn conv3x3_naive(@builtin(global_invocation_id) gid: vec3<u32>) {
   dst[(n * params.c_out + oc) * plane + y * params.width + x] = acc;
 }
 
-// Staged input: CI_CHUNK planes of (TILE_Y + 2) × (TILE_X·PX + 2), zero outside the image (that
-// is the convolution's zero padding). Planes past c_in in the last chunk are never read.
-var<workgroup> tile: array<f32, CI_CHUNK * (TILE_Y + 2u) * (TILE_X * PX + 2u)>;
 // Staged weights: [CI_CHUNK, 9, OC_GROUP / 4] vec4s of the current output-channel group.
 var<workgroup> wtile: array<vec4<f32>, CI_CHUNK * 9u * (OC_GROUP / 4u)>;
-
-// Adds the bias, applies the optional ReLU and stores output channel `oc` at `base`.
-fn store_channel(base: u32, plane: u32, oc: u32, value: f32) {
-  if (oc < params.c_out) {
-    var v = value + bias[oc];
-    if (params.relu != 0u) {
-      v = max(v, 0.0);
-    }
-    dst[base + oc * plane] = v;
-  }
-}
-
-// Stores the OC_GROUP = 8 channels (lo: oc0..oc0+3, hi: oc0+4..oc0+7) of pixel (x, y).
-fn store_pixel(n: u32, x: u32, y: u32, oc0: u32, lo: vec4<f32>, hi: vec4<f32>) {
-  if (x >= params.width) {
-    return;
-  }
-  let plane = params.height * params.width;
-  let base = n * params.c_out * plane + y * params.width + x;
-  store_channel(base, plane, oc0, lo.x);
-  store_channel(base, plane, oc0 + 1u, lo.y);
-  store_channel(base, plane, oc0 + 2u, lo.z);
-  store_channel(base, plane, oc0 + 3u, lo.w);
-  store_channel(base, plane, oc0 + 4u, hi.x);
-  store_channel(base, plane, oc0 + 5u, hi.y);
-  store_channel(base, plane, oc0 + 6u, hi.z);
-  store_channel(base, plane, oc0 + 7u, hi.w);
-}
 
 // The inner loop is written out for PX = 4 with named accumulators on purpose: software
 // Vulkan drivers (SwiftShader, lavapipe) do not unroll loops over private arrays, and dynamically
@@ -136,7 +81,6 @@ fn conv3x3_tiled(
   let group = wid.z % params.oc_groups;
   let x0 = wid.x * TILE_X * PX;
   let y0 = wid.y * TILE_Y;
-  let plane = params.height * params.width;
   let tw = TILE_X * PX + 2u;
   let th = TILE_Y + 2u;
   let tile_plane = th * tw;
@@ -154,23 +98,7 @@ fn conv3x3_tiled(
 
   for (var ci0 = 0u; ci0 < params.c_in; ci0 += CI_CHUNK) {
     let cmax = min(CI_CHUNK, params.c_in - ci0);
-    // Cooperative load of the input tile with its halo; rows and columns strided by the
-    // workgroup's shape, so no index needs a division.
-    for (var c = 0u; c < cmax; c++) {
-      let src_plane = (n * params.c_in + ci0 + c) * plane;
-      for (var ty = lid.y; ty < th; ty += TILE_Y) {
-        let gy = i32(y0 + ty) - 1;
-        let row_ok = gy >= 0 && gy < i32(params.height);
-        for (var tx = lid.x; tx < tw; tx += TILE_X) {
-          let gx = i32(x0 + tx) - 1;
-          var v = 0.0;
-          if (row_ok && gx >= 0 && gx < i32(params.width)) {
-            v = src[src_plane + u32(gy) * params.width + u32(gx)];
-          }
-          tile[c * tile_plane + ty * tw + tx] = v;
-        }
-      }
-    }
+    stage_input(n, ci0, cmax, x0, y0, lid);
     // Cooperative load of this chunk's weights: a contiguous run of the packed array.
     let wbase = (group * params.c_in + ci0) * 9u * quads;
     for (var i = flat; i < cmax * 9u * quads; i += TILE_X * TILE_Y) {

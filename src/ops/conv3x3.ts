@@ -2,9 +2,10 @@
  * 3×3 convolution (stride 1, zero padding 1) + bias + optional ReLU over [N, C_in, H, W] GPU
  * tensors; see shaders/conv3x3.wgsl. `conv3x3` is the tiled production kernel, which takes its
  * weights pre-packed (`uploadConv3x3Weights`); `conv3x3Naive` is the simple twin over weights
- * in PyTorch order, kept for cross-checking.
+ * in PyTorch order, kept for cross-checking. Where the device has subgroups the tiled kernel's
+ * subgroup form runs (shaders/conv3x3-subgroup.wgsl: weights broadcast, not staged; same sums).
  */
-import { ShapeError } from '../errors.js';
+import { KernelDescriptorError, ShapeError } from '../errors.js';
 import type { BatchHost, GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import { shaderConst } from '../gpu/shader-consts.js';
@@ -22,6 +23,15 @@ export const CONV_TILE = { TILE_X: 8, TILE_Y: 8, CI_CHUNK: 8 } as const;
 
 const NAIVE: KernelSpec = { shader: 'conv3x3', entryPoint: 'conv3x3_naive', overrides: WG_2D };
 const TILED: KernelSpec = { shader: 'conv3x3', entryPoint: 'conv3x3_tiled', overrides: CONV_TILE };
+const TILED_SUBGROUP: KernelSpec = { shader: 'conv3x3-subgroup', entryPoint: 'conv3x3_tiled', overrides: CONV_TILE };
+
+/** Which tiled kernel: `auto` (default) the subgroup form where the device has subgroups; tests name one. */
+export type Conv3x3Form = 'auto' | 'staged' | 'subgroup';
+
+function tiledKernel(ctx: BatchHost, form: Conv3x3Form): KernelSpec {
+  if (form === 'subgroup' && !ctx.hasSubgroups) throw new KernelDescriptorError('conv3x3: the subgroup form needs a device with the "subgroups" feature');
+  return form === 'staged' || !ctx.hasSubgroups ? TILED : TILED_SUBGROUP;
+}
 
 /** Output channels per invocation of the tiled kernel (the weight packing's group size). */
 export function convOcGroup(): number {
@@ -83,6 +93,7 @@ export function uploadConv3x3Weights(ctx: BatchHost, weight: Float32Array, bias:
 export interface Conv3x3Options {
   relu: boolean;
   label?: string;
+  form?: Conv3x3Form;
 }
 
 function inputGeometry(src: GpuTensor, cIn: number, op: string): [number, number, number] {
@@ -99,7 +110,7 @@ export function conv3x3(batch: GpuBatch, src: GpuTensor, layer: Conv3x3Weights, 
   const label = opts.label ?? `${src.label}/conv3x3`;
   const groups = Math.ceil(layer.cOut / convOcGroup());
   const dst = batch.tensor([n, layer.cOut, h, w], label);
-  batch.dispatch(TILED, {
+  batch.dispatch(tiledKernel(batch.ctx, opts.form ?? 'auto'), {
     uniforms: { batch: n, c_in: layer.cIn, c_out: layer.cOut, height: h, width: w, relu: opts.relu ? 1 : 0, oc_groups: groups },
     bindings: { src, weight: layer.weight, bias: layer.bias, dst },
     workgroups: [Math.ceil(w / (CONV_TILE.TILE_X * convPixelsPerThread())), Math.ceil(h / CONV_TILE.TILE_Y), n * groups],

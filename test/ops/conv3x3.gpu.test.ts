@@ -8,6 +8,8 @@ import { expectClose } from '../helpers/tolerance.js';
 import type { Tolerance } from '../helpers/tolerance.js';
 
 const gpu = useGpu();
+/** The same adapter without subgroups: what a device lacking them runs. */
+const gpuWithoutSubgroups = useGpu({ features: { subgroups: false } });
 
 /**
  * Values in [-1, 1): a sum of 9·C_in products grows like √(9·C_in), and so does its rounding
@@ -50,15 +52,17 @@ async function runBoth(c: Case, seed: number) {
     const layer = uploadConv3x3Weights(ctx, weight, bias, c.cOut, c.cIn, 'layer');
     const rawW = ctx.upload(weight, [c.cOut, c.cIn, 3, 3], 'raw weight');
     const batch = ctx.batch('conv test');
-    const tiled = conv3x3(batch, src, layer, { relu: c.relu });
+    const tiled = conv3x3(batch, src, layer, { relu: c.relu, form: 'staged' });
+    const shared = ctx.hasSubgroups ? conv3x3(batch, src, layer, { relu: c.relu, form: 'subgroup' }) : null;
     const naive = conv3x3Naive(batch, src, rawW, layer.bias, { relu: c.relu });
     const tiledOut = batch.read(tiled);
+    const sharedOut = shared && batch.read(shared);
     const naiveOut = batch.read(naive);
     await batch.submit();
     expect(tiled.shape).toEqual(expected.shape);
     expect(naive.shape).toEqual(expected.shape);
-    const got = { tiled: await tiledOut, naive: await naiveOut };
-    for (const t of [src, rawW, tiled, naive]) t.dispose();
+    const got = { tiled: await tiledOut, subgroup: sharedOut && (await sharedOut), naive: await naiveOut };
+    for (const t of [src, rawW, tiled, naive, ...(shared ? [shared] : [])]) t.dispose();
     layer.dispose();
     return { got, expected };
   });
@@ -71,9 +75,32 @@ describe('conv3x3: GPU (tiled and naive) vs CPU reference', () => {
       const tol = convTolerance(c.cIn);
       expectClose(got.naive, expected.data, tol, expected.shape, 'naive conv');
       expectClose(got.tiled, expected.data, tol, expected.shape, 'tiled conv');
+      // The subgroup form sums the same products in the same order: the staged form's values exactly.
+      if (got.subgroup) expect(Array.from(got.subgroup)).toEqual(Array.from(got.tiled));
       if (c.relu) expect(got.tiled.reduce((m, v) => Math.min(m, v), Infinity)).toBeGreaterThanOrEqual(0);
     });
   }
+});
+
+describe('conv3x3: devices without subgroups', () => {
+  it('refuse the subgroup form and run the staged one by default', async () => {
+    const ctx = gpuWithoutSubgroups();
+    expect(ctx.hasSubgroups).toBe(false);
+    const data = randomFloats(2 * 9 * 10, 3);
+    const weight = randomFloats(3 * 2 * 9, 4);
+    const bias = randomFloats(3, 5);
+    const src = ctx.upload(data, [1, 2, 9, 10], 'src');
+    const layer = uploadConv3x3Weights(ctx, weight, bias, 3, 2, 'layer');
+    expect(() => conv3x3(ctx.batch('refused'), src, layer, { relu: false, form: 'subgroup' })).toThrow(/needs a device with the "subgroups" feature/);
+    const batch = ctx.batch('staged');
+    const out = conv3x3(batch, src, layer, { relu: false });
+    const read = batch.read(out);
+    await batch.submit();
+    const expected = ref.conv3x3({ data, shape: [1, 2, 9, 10] }, weight, bias, { relu: false });
+    expectClose(await read, expected.data, convTolerance(2), expected.shape, 'staged conv without subgroups');
+    [src, out].forEach((t) => t.dispose());
+    layer.dispose();
+  });
 });
 
 describe('conv3x3: analytic cases', () => {
