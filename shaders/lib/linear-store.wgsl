@@ -1,5 +1,7 @@
-// lib/linear-store.wgsl — what both forms of the linear kernel share (linear.wgsl, linear-subgroup.wgsl):
-// the parameters, the bindings, the 8-row block, and the fused epilogues with the store of y.
+// lib/linear-store.wgsl — what every form of the linear kernel shares (linear.wgsl and its
+// -subgroup, -f16 and -subgroup-f16 twins): the parameters, the bindings but the weight's (each
+// form declares w and its loader `load_w`), the 8-row block, and the fused epilogues with the store
+// of y.
 // Spliced in by scripts/bundle-shaders.mjs (`// #include`); not a kernel by itself.
 
 struct Params {
@@ -24,7 +26,6 @@ override WG: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> gamma: array<f32>;
 @group(0) @binding(5) var<storage, read> residual: array<f32>;

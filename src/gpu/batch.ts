@@ -70,6 +70,8 @@ export interface BatchHost {
   readonly isSoftwareAdapter: boolean;
   /** The device has WGSL's `subgroups` (kernels with a subgroup form use it). */
   readonly hasSubgroups: boolean;
+  /** The device has WGSL's `shader-f16` (kernels with an f16-storage form use it). */
+  readonly hasShaderF16: boolean;
   entryPoint(shader: KernelSpec['shader'], entryPoint: string): EntryPointInfo;
   kernel(spec: KernelSpec): CompiledKernel;
   tensor(shape: readonly number[], label: string, dtype?: GpuDtype): GpuTensor;

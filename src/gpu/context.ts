@@ -38,8 +38,8 @@ export interface GpuContextOptions {
   limits?: Partial<Record<'maxStorageBufferBindingSize' | 'maxBufferSize', number>>;
   /** Tests: fill every op output with NaN before the op runs, so unwritten elements show. */
   poisonOutputs?: boolean;
-  /** Tests: `{ subgroups: false }` creates the device without subgroups, to run the kernels' forms for such devices. */
-  features?: { subgroups?: boolean };
+  /** Tests: `{ subgroups: false }` (or `shaderF16: false`) creates the device without that feature, to run the kernels' forms for such devices. */
+  features?: { subgroups?: boolean; shaderF16?: boolean };
 }
 
 // Limits we raise to the adapter's maximum: big images need big buffers and workgroup memory.
@@ -139,6 +139,8 @@ export class GpuContext implements BatchHost {
     if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
     // Subgroup operations let lanes share loads (linear-subgroup.wgsl); kernels keep a form without them.
     if (adapter.features.has('subgroups' as GPUFeatureName) && options.features?.subgroups !== false) requiredFeatures.push('subgroups' as GPUFeatureName);
+    // f16 storage halves the bytes of layers whose weights are exact f16 values (linear-f16.wgsl).
+    if (adapter.features.has('shader-f16') && options.features?.shaderF16 !== false) requiredFeatures.push('shader-f16');
     const device = await adapter.requestDevice({ label: 'convpaint', requiredLimits, requiredFeatures });
     return new GpuContext(device, true, describeAdapter(adapter.info), options);
   }
@@ -161,6 +163,11 @@ export class GpuContext implements BatchHost {
   /** Whether the device was created with the `subgroups` feature (an app's device may lack it). */
   get hasSubgroups(): boolean {
     return this.device.features.has('subgroups');
+  }
+
+  /** Whether the device was created with `shader-f16` (f16 values in WGSL). */
+  get hasShaderF16(): boolean {
+    return this.device.features.has('shader-f16');
   }
 
   /** True once the device is lost (including after `dispose()` of an owned device). */

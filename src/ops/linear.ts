@@ -4,13 +4,16 @@
  * src/reference/linear.ts. Weights are packed once by `uploadLinearWeights` (transposed to
  * [K, N] with N padded to a multiple of 4); `linear` records one dispatch, in the subgroup form
  * (shaders/linear-subgroup.wgsl) where the device has subgroups, else the plain one: both give
- * the same sums in the same order.
+ * the same sums in the same order. A layer whose weights are all exact f16 values is stored as f16
+ * where the device has `shader-f16` (linear-f16.wgsl, linear-subgroup-f16.wgsl): half the bytes,
+ * the same results.
  */
 import { KernelDescriptorError, ShapeError } from '../errors.js';
 import type { BatchHost, GpuBatch } from '../gpu/batch.js';
 import type { KernelSpec } from '../gpu/context.js';
 import { shaderConst } from '../gpu/shader-consts.js';
 import type { GpuTensor } from '../gpu/tensor.js';
+import { decodeFloat16, encodeFloat16 } from '../io/half-float.js';
 import { checkLinear } from '../reference/linear.js';
 
 /**
@@ -24,10 +27,21 @@ export const LINEAR_WG = { software: 8, gpu: 64 } as const;
 /** Which kernel: `auto` (default) the subgroup form where the device has subgroups; tests name one. */
 export type LinearForm = 'auto' | 'plain' | 'subgroup';
 
-function rowsKernel(ctx: BatchHost, form: LinearForm): KernelSpec {
+function rowsKernel(ctx: BatchHost, form: LinearForm, storage: WeightStorage): KernelSpec {
   if (form === 'subgroup' && !ctx.hasSubgroups) throw new KernelDescriptorError('linear: the subgroup form needs a device with the "subgroups" feature');
-  const shader = form === 'plain' || !ctx.hasSubgroups ? 'linear' : 'linear-subgroup';
+  const shared = form !== 'plain' && ctx.hasSubgroups;
+  const shader = shared ? (storage === 'f16' ? 'linear-subgroup-f16' : 'linear-subgroup') : storage === 'f16' ? 'linear-f16' : 'linear';
   return { shader, entryPoint: 'linear_rows', overrides: { WG: ctx.isSoftwareAdapter ? LINEAR_WG.software : LINEAR_WG.gpu } };
+}
+
+/** How a layer's weight is stored on the device. */
+export type WeightStorage = 'f32' | 'f16';
+
+/** Whether every value is exactly an f16 value (then f16 storage changes nothing). */
+export function exactInF16(values: Float32Array): boolean {
+  const back = decodeFloat16(encodeFloat16(values));
+  for (let i = 0; i < values.length; i++) if (back[i] !== values[i]) return false;
+  return true;
 }
 
 /** Output rows per invocation (the shader's ROWS). */
@@ -58,23 +72,38 @@ export interface LinearWeights {
   readonly k: number;
   /** Output features. */
   readonly n: number;
-  /** [K, ceil(N / 4)·4]: the PyTorch weight transposed, zero-padded (see `packLinearWeights`). */
+  /**
+   * [K, ceil(N / 4)·4]: the PyTorch weight transposed, zero-padded (see `packLinearWeights`); with
+   * f16 storage the same values as 16-bit halves, two to a u32 ([K, ceil(N / 4)·2]).
+   */
   readonly weight: GpuTensor;
+  readonly storage: WeightStorage;
   /** [N]. */
   readonly bias: GpuTensor;
   dispose(): void;
 }
 
-/** Packs and uploads one layer: `weight` [N, K] (PyTorch [out, in]), `bias` [N]. */
-export function uploadLinearWeights(ctx: BatchHost, weight: Float32Array, bias: Float32Array, n: number, k: number, label: string): LinearWeights {
+/**
+ * Packs and uploads one layer: `weight` [N, K] (PyTorch [out, in]), `bias` [N]. `storage`: `auto`
+ * (default) stores f16 where the device has `shader-f16` and every weight is an exact f16 value
+ * (lossless), else f32; tests force one.
+ */
+export function uploadLinearWeights(ctx: BatchHost, weight: Float32Array, bias: Float32Array, n: number, k: number, label: string, storage: 'auto' | WeightStorage = 'auto'): LinearWeights {
   checkLinear(k, 1, k, weight.length, n, bias.length, label);
+  if (storage === 'f16' && !ctx.hasShaderF16) throw new KernelDescriptorError('linear: f16 weight storage needs a device with the "shader-f16" feature');
+  if (storage === 'f16' && !exactInF16(weight)) throw new ShapeError(`linear: ${label} has weights that are not exact f16 values; f16 storage would change them`);
+  const kind: WeightStorage = storage === 'auto' ? (ctx.hasShaderF16 && exactInF16(weight) ? 'f16' : 'f32') : storage;
   const packed = packLinearWeights(weight, n, k);
-  const w = ctx.upload(packed, [k, packed.length / k], `${label}/weight`);
+  const w =
+    kind === 'f16'
+      ? ctx.upload(new Uint32Array(encodeFloat16(packed).buffer), [k, packed.length / k / 2], `${label}/weight-f16`)
+      : ctx.upload(packed, [k, packed.length / k], `${label}/weight`);
   const b = ctx.upload(bias, [n], `${label}/bias`);
   return {
     k,
     n,
     weight: w,
+    storage: kind,
     bias: b,
     dispose() {
       w.dispose();
@@ -109,7 +138,7 @@ export function linear(batch: GpuBatch, x: GpuTensor, layer: LinearWeights, epil
   }
   const name = label ?? `${x.label}/linear`;
   const y = batch.tensor([m, n], name);
-  const kernel = rowsKernel(batch.ctx, form);
+  const kernel = rowsKernel(batch.ctx, form, layer.storage);
   batch.dispatch(kernel, {
     uniforms: { m, k, n, epilogue: EPILOGUE_CODE[epilogue.kind], n4: Math.ceil(n / COLS) },
     bindings: { x, w: layer.weight, bias: layer.bias, gamma, residual, y },

@@ -36,6 +36,8 @@ describe('dinov2 GPU backbone vs the reference (golden data)', () => {
   it('tokens_in, block 0 and all 12 block outputs of the backbone case (4×5 patches)', async () => {
     const ctx = gpu();
     const w = weights(ctx);
+    // The test weights are F16 values: stored as f16 where the device has shader-f16 (lavapipe), as f32 otherwise (SwiftShader).
+    expect(w.blocks[0].fc1.storage).toBe(ctx.hasShaderF16 ? 'f16' : 'f32');
     const input = dinov2Golden('backbone/input');
     w.posGrid(4, 5); // cached by the weights, so made outside the leak check
     const { tokens, outs } = await expectNoLeak(ctx, async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { linear, linearRowsPerThread, packLinearWeights, uploadLinearWeights } from '../../src/ops/linear.js';
+import { exactInF16, linear, linearRowsPerThread, packLinearWeights, uploadLinearWeights } from '../../src/ops/linear.js';
+import type { WeightStorage } from '../../src/ops/linear.js';
+import { decodeFloat16, encodeFloat16 } from '../../src/io/half-float.js';
 import type { GpuLinearEpilogue, LinearForm } from '../../src/ops/linear.js';
 import * as ref from '../../src/reference/linear.js';
 import type { LinearEpilogue } from '../../src/reference/linear.js';
@@ -12,8 +14,8 @@ import type { Tolerance } from '../helpers/tolerance.js';
 import { dinov2Golden, dinov2TestWeights, maxAbsDiff } from '../features/dinov2-golden.js';
 
 const gpu = useGpu();
-/** The same adapter without subgroups: what a device lacking them runs. */
-const gpuWithoutSubgroups = useGpu({ features: { subgroups: false } });
+/** The same adapter without subgroups and f16: what a device lacking them runs. */
+const gpuWithoutSubgroups = useGpu({ features: { subgroups: false, shaderF16: false } });
 
 /**
  * Same products, same k order; the GPU may fuse multiply-adds. A sum of K products of values in
@@ -58,9 +60,10 @@ interface Operands {
 }
 
 /** Runs the GPU linear on host operands; returns its output. */
-async function gpuLinear(ctx: GpuContext, o: Operands, form: LinearForm = 'auto'): Promise<Float32Array> {
+async function gpuLinear(ctx: GpuContext, o: Operands, form: LinearForm = 'auto', storage: 'auto' | WeightStorage = 'auto'): Promise<Float32Array> {
   return expectNoLeak(ctx, async () => {
-    const layer = uploadLinearWeights(ctx, o.weight, o.bias, o.n, o.k, 'layer');
+    const layer = uploadLinearWeights(ctx, o.weight, o.bias, o.n, o.k, 'layer', storage);
+    if (storage !== 'auto') expect(layer.storage).toBe(storage);
     const x = ctx.upload(o.x, [o.m, o.k], 'x');
     const extra: Array<{ dispose(): void }> = [x, layer];
     let epilogue: GpuLinearEpilogue = { kind: o.kind === 'gelu' ? 'gelu' : 'none' };
@@ -100,6 +103,47 @@ describe('linear: GPU vs CPU reference, random data', () => {
     await batch.submit();
     expect(Array.from(await out)).toEqual([7]);
     [x, y, layer].forEach((t) => t.dispose());
+  });
+
+  it('f16 storage of exact-f16 weights gives the f32 storage\'s results bit for bit, in both forms; other weights stay f32', async () => {
+    const ctx = gpu();
+    const c = { m: 33, k: 96, n: 70 };
+    const o: Operands = {
+      ...c,
+      kind: 'gelu',
+      x: randomFloats(c.m * c.k, 900),
+      weight: decodeFloat16(encodeFloat16(randomFloats(c.n * c.k, 901))),
+      bias: randomFloats(c.n, 902),
+    };
+    expect(exactInF16(o.weight)).toBe(true);
+    const f32 = await gpuLinear(ctx, o, 'plain', 'f32');
+    expectClose(f32, cpuLinear(o), linearTolerance(c.k), [c.m, c.n], 'f32 storage');
+    if (ctx.hasShaderF16) {
+      for (const form of ['plain', ...(ctx.hasSubgroups ? ['subgroup' as const] : [])] as const) {
+        expect(Array.from(await gpuLinear(ctx, o, form, 'f16'))).toEqual(Array.from(f32));
+      }
+      const auto = uploadLinearWeights(ctx, o.weight, o.bias, c.n, c.k, 'auto');
+      expect(auto.storage).toBe('f16');
+      expect(auto.weight.size).toBe((c.k * 72) / 2);
+      auto.dispose();
+    } else {
+      expect(() => uploadLinearWeights(ctx, o.weight, o.bias, c.n, c.k, 'refused', 'f16')).toThrow(/needs a device with the "shader-f16" feature/);
+    }
+    // Weights that are not f16 values are never stored as f16 (that would change the results).
+    const f32Weights = randomFloats(c.n * c.k, 903);
+    expect(exactInF16(f32Weights)).toBe(false);
+    const kept = uploadLinearWeights(ctx, f32Weights, o.bias, c.n, c.k, 'kept');
+    expect(kept.storage).toBe('f32');
+    kept.dispose();
+    if (ctx.hasShaderF16) expect(() => uploadLinearWeights(ctx, f32Weights, o.bias, c.n, c.k, 'lossy', 'f16')).toThrow(/not exact f16 values/);
+  });
+
+  it('a device without shader-f16 stores every layer as f32', () => {
+    const ctx = gpuWithoutSubgroups();
+    expect(ctx.hasShaderF16).toBe(false);
+    const layer = uploadLinearWeights(ctx, new Float32Array([0.5, 1, -2, 4]), new Float32Array(2), 2, 2, 'f16 values');
+    expect(layer.storage).toBe('f32');
+    layer.dispose();
   });
 
   for (const [i, c] of CASES.entries()) {
