@@ -22,6 +22,19 @@ import { sourceRowsRead } from '../reference/resample.js';
 import type { OutputWindow, SourceCols, SourceRows } from '../reference/resample.js';
 import type { FeatureExtractor } from './extractor.js';
 
+/**
+ * One scale's FE input in a pyramid (GPU tensor or CPU array) and where its maps land: the output
+ * size and window they are resampled to, and, for an anchored tile, the slice of the whole map.
+ */
+export interface ScaleInput<T> {
+  down: T;
+  outH: number;
+  outW: number;
+  window: OutputWindow;
+  rows?: SourceRows;
+  cols?: SourceCols;
+}
+
 /** Where a tile lies in the whole padded image. */
 export interface TileAnchor {
   paddedH: number;

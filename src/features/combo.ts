@@ -29,13 +29,20 @@ import { ilastikEntry } from './ilastik.js';
 import { lcm } from './plan.js';
 import { vgg16Entry } from './vgg16.js';
 
-const PARTS: Record<string, { local: ExtractorEntry; network?: WeightsNetwork; description: string }> = {
+interface ComboParts {
+  local: ExtractorEntry;
+  /** The local part's network, when it has weights (VGG16). */
+  network?: WeightsNetwork;
+  description: string;
+}
+
+const PARTS = {
   combo_dino_vgg: { local: vgg16Entry, network: 'vgg16', description: 'Combining a default VGG16 with DINOv2.' },
   combo_dino_gauss: { local: gaussianFeaturesEntry, description: 'Combining a Gaussian filter with DINOv2.' },
   combo_dino_ilastik: { local: ilastikEntry, description: 'Combining ilastik filters with DINOv2.' },
-};
+} satisfies Record<string, ComboParts>;
 
-export type ComboName = 'combo_dino_vgg' | 'combo_dino_gauss' | 'combo_dino_ilastik';
+export type ComboName = keyof typeof PARTS;
 
 /** The reference's base rule for a global-context extractor: scalings [1], nearest, no tiling. */
 function comboDefaults(name: string): FeParamDefaults {
@@ -93,7 +100,7 @@ export class ComboExtractor implements FeatureExtractor {
 
 
 function comboEntry(name: ComboName): ExtractorEntry {
-  const spec = PARTS[name];
+  const spec: ComboParts = PARTS[name];
   return {
     name,
     description: spec.description,

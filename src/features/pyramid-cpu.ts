@@ -5,26 +5,16 @@ import type { PyramidOptions } from './plan.js';
 import { checkAnchoredInput, checkCombo, checkPyramidInput, checkWindow } from './pyramid.js';
 import type { GlobalFeatures } from './pyramid.js';
 import { anchoredScale } from './anchored.js';
-import type { TileAnchor } from './anchored.js';
+import type { ScaleInput, TileAnchor } from './anchored.js';
 import { blockMeanDownsample } from '../reference/downsample.js';
 import { crop, reflectPad } from '../reference/pad.js';
 import { planar } from '../reference/planar.js';
 import type { Planar } from '../reference/planar.js';
 import { upsampleBilinear, upsampleNearest } from '../reference/resample.js';
-import type { OutputWindow, SourceCols, SourceRows } from '../reference/resample.js';
-
-/** One scale's FE input and where its maps land: the output size and window they are resampled to, and the slice of the whole map they are. */
-interface ScaleInput {
-  down: Planar;
-  outH: number;
-  outW: number;
-  window: OutputWindow;
-  rows?: SourceRows;
-  cols?: SourceCols;
-}
+import type { OutputWindow } from '../reference/resample.js';
 
 /** Scale s of a tile: the plain pyramid's block means, or (with `anchor`, s > 1) the whole image's blocks the window reads (anchored.ts). */
-function scaleInput(fe: FeatureExtractor, image: Planar, s: number, win: OutputWindow, anchor?: TileAnchor): ScaleInput {
+function scaleInput(fe: FeatureExtractor, image: Planar, s: number, win: OutputWindow, anchor?: TileAnchor): ScaleInput<Planar> {
   const [h, w] = image.shape.slice(-2);
   if (s === 1) return { down: image, outH: h, outW: w, window: win };
   if (!anchor) return { down: blockMeanDownsample(image, s), outH: h, outW: w, window: win };

@@ -17,11 +17,11 @@ import { blockMeanDownsample } from '../ops/downsample.js';
 import { crop, reflectPad } from '../ops/pad.js';
 import { resample } from '../ops/resample.js';
 import { anchoredScale, checkAnchorable } from './anchored.js';
-import type { TileAnchor } from './anchored.js';
+import type { ScaleInput, TileAnchor } from './anchored.js';
 import type { FeatureExtractor } from './extractor.js';
 import { alignment, channelSeries, comboPyramids, mapSlots, totalFeatures } from './plan.js';
 import type { PyramidOptions } from './plan.js';
-import type { OutputWindow, SourceCols, SourceRows } from '../reference/resample.js';
+import type { OutputWindow } from '../reference/resample.js';
 
 export function checkPyramidInput(fe: FeatureExtractor, shape: readonly number[], opts: PyramidOptions): [number, number, number, number] {
   if (shape.length !== 4) throw new ShapeError(`feature extraction needs a [C,Z,H,W] image, got [${shape.join(',')}]`);
@@ -74,18 +74,8 @@ export function checkCombo(fe: FeatureExtractor, global: GlobalFeatures<{ shape:
   return global;
 }
 
-/** One scale's FE input and where its maps land: the output size and window they are resampled to, and the slice of the whole map they are. */
-interface ScaleInput {
-  down: GpuTensor;
-  outH: number;
-  outW: number;
-  window: OutputWindow;
-  rows?: SourceRows;
-  cols?: SourceCols;
-}
-
 /** Scale s of a tile: the plain pyramid's block means, or (with `anchor`, s > 1) the whole image's blocks the window reads (anchored.ts). */
-function scaleInput(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, s: number, win: OutputWindow, anchor?: TileAnchor): ScaleInput {
+function scaleInput(batch: GpuBatch, fe: FeatureExtractor, image: GpuTensor, s: number, win: OutputWindow, anchor?: TileAnchor): ScaleInput<GpuTensor> {
   const [h, w] = image.shape.slice(-2);
   const label = `${fe.name}/scale${s}`;
   if (s === 1) return { down: image, outH: h, outW: w, window: win };
